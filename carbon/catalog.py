@@ -39,7 +39,9 @@ CARRIERS: dict[str, Carrier] = {
     for c in [
         Carrier("electricity_grid", "kWh", CarrierKind.ELECTRICITY, "外购电网电力"),
         Carrier("electricity_green", "kWh", CarrierKind.ELECTRICITY, "绿色电力(绿证/绿电交易)"),
-        Carrier("electricity_onsite_renewable", "kWh", CarrierKind.ELECTRICITY, "自发自用可再生电力"),
+        Carrier(
+            "electricity_onsite_renewable", "kWh", CarrierKind.ELECTRICITY, "自发自用可再生电力"
+        ),
         Carrier("raw_coal", "t", CarrierKind.FUEL, "原煤"),
         Carrier("washed_coal", "t", CarrierKind.FUEL, "洗精煤"),
         Carrier("coke", "t", CarrierKind.FUEL, "焦炭"),

@@ -16,7 +16,7 @@ class CarbonError(Exception):
     """Base of every error raised by the domain."""
 
 
-class InvalidInput(CarbonError, ValueError):  # noqa: N818 - reads better at call sites
+class InvalidInput(CarbonError, ValueError):
     """One bad value, located by ``loc`` (the path of the field, as in pydantic)."""
 
     def __init__(self, msg: str, loc: Loc = ()) -> None:
@@ -50,7 +50,7 @@ class InvalidQuantityError(InvalidInput):
     """A negative, NaN or infinite quantity, or an inconsistent balance."""
 
 
-class ValidationFailed(CarbonError, ValueError):  # noqa: N818
+class ValidationFailed(CarbonError, ValueError):
     """Several bad values at once; ``errors`` lists each one with its location."""
 
     def __init__(self, errors: Sequence[InvalidInput]) -> None:
@@ -59,7 +59,7 @@ class ValidationFailed(CarbonError, ValueError):  # noqa: N818
         super().__init__(f"{len(self.errors)} invalid value(s); first: {first}")
 
 
-class NotFound(CarbonError, LookupError):  # noqa: N818
+class NotFound(CarbonError, LookupError):
     """A domain object that does not exist."""
 
 
@@ -67,5 +67,5 @@ class FactorNotFoundError(NotFound):
     """No factor matches the activity, region and year asked for."""
 
 
-class Conflict(CarbonError, ValueError):  # noqa: N818
+class Conflict(CarbonError, ValueError):
     """The request conflicts with what is stored (a duplicate key, say)."""

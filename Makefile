@@ -1,0 +1,52 @@
+# One command to run the service on SQLite with the demo district, one to run every check.
+#   make run    set up .venv, migrate, load the demo district (once), serve on 127.0.0.1:8000
+#   make test   set up .venv, make sure PostgreSQL is up, then ruff, mypy and the whole suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+
+.PHONY: run test lint typecheck pytest postgres bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/carbon db upgrade
+	$(BIN)/carbon demo load --if-empty
+	@echo "An admin token for trying the API (stored hashed; this is the only time it is shown):"
+	@$(BIN)/carbon token create --role admin --label "make run"
+	$(BIN)/carbon serve
+
+test: $(STAMP) postgres lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest -n 2 -p no:cacheprovider
+
+# PostgreSQL must answer on 127.0.0.1:5432: start the local cluster if it does not, and fail
+# loudly if it still cannot be reached (the suite runs on SQLite and on PostgreSQL).
+postgres:
+	@if ! pg_isready -q -h 127.0.0.1 -p 5432; then \
+	  echo "PostgreSQL is not answering; starting the local cluster"; \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start || true; \
+	  for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
+	fi
+	@pg_isready -h 127.0.0.1 -p 5432 || { echo "FATAL: PostgreSQL is not reachable on 127.0.0.1:5432" >&2; exit 1; }
+	@psql "$(PG_URL)" -qtAc 'select 1' >/dev/null || { echo "FATAL: cannot log in to $(PG_URL)" >&2; exit 1; }
+
+bench: $(STAMP)
+	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) carbon.db carbon.db-wal carbon.db-shm .mypy_cache .ruff_cache .pytest_cache

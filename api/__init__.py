@@ -1,0 +1,1 @@
+"""HTTP, storage, scheduler and command line: everything that does I/O."""

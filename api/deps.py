@@ -1,0 +1,70 @@
+"""Dependencies shared by every router: the database session and the calling principal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+
+from api.auth.principal import Principal, Role
+from api.auth.tokens import verify_token
+from api.errors import Forbidden, TooManyRequests, Unauthorized
+from api.settings import Settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request: committed when the handler returns, rolled back if it raises."""
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+_bearer = HTTPBearer(auto_error=False, description="A token from `carbon token create`.")
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def get_principal(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The principal behind the request's bearer token; 401 when missing or bad."""
+    limiter = request.app.state.auth_limiter
+    client = request.client.host if request.client else "unknown"
+    if limiter.blocked(client):
+        raise TooManyRequests("too many failed authentications; try again in a minute")
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("missing bearer token")
+    principal = verify_token(session, credentials.credentials)
+    if principal is None:
+        limiter.record(client)
+        raise Unauthorized("invalid or revoked token")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def get_admin(principal: CurrentPrincipal) -> Principal:
+    if principal.role is not Role.ADMIN:
+        raise Forbidden("this operation needs an admin token")
+    return principal
+
+
+AdminPrincipal = Annotated[Principal, Depends(get_admin)]

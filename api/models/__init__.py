@@ -1,0 +1,6 @@
+"""Every table, imported here so that Alembic and the app see one complete metadata."""
+
+from api.models.base import metadata
+from api.models.registry import ApiToken, Certification, Enterprise, IntensityLimit, Park
+
+__all__ = ["ApiToken", "Certification", "Enterprise", "IntensityLimit", "Park", "metadata"]

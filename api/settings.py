@@ -1,0 +1,44 @@
+"""Settings, read once from the environment (prefix ``CARBON_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Service settings; every field can be set as ``CARBON_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="CARBON_", extra="ignore")
+
+    database_url: str = "sqlite:///./carbon.db"
+    """SQLAlchemy URL; ``postgresql+psycopg://user@host/db`` for PostgreSQL."""
+
+    timezone: str = "Asia/Shanghai"
+    """The district's time zone: it decides which month is "current"."""
+
+    max_body_bytes: int = 1024 * 1024
+    """Largest request body accepted, except for batch imports [bytes]."""
+
+    max_batch_bytes: int = 64 * 1024 * 1024
+    """Largest batch import accepted [bytes]."""
+
+    region: str = "CN-CQ"
+    """ISO 3166-2 code of the district's province, for provincial grid factors."""
+
+    log_level: str = "INFO"
+
+    auth_failure_limit: int = 20
+    """Failed authentications allowed per client address and minute before 429."""
+
+    scheduler_intensity_cron: str = "0 6 11 * *"
+    """When the intensity check runs (cron: minute hour day month weekday), district time."""
+
+    scheduler_missing_cron: str = "0 7 11 * *"
+    """When the missing-reports check runs (cron), district time."""
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
