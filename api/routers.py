@@ -4,4 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-ROUTERS: list[APIRouter] = []
+from api.certifications.router import router as certifications_router
+
+ROUTERS: list[APIRouter] = [
+    certifications_router,
+]
