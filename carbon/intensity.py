@@ -376,8 +376,9 @@ def missing_reports(
     Parameters
     ----------
     enterprises : pandas.DataFrame
-        Columns ``uscc`` and ``above_designated_size``; any other columns (name, park_code)
-        are carried into the result.
+        Columns ``uscc`` and ``above_designated_size``; optionally ``first_period``
+        (``YYYY-MM``, the first month the enterprise owes a report: none is owed before it).
+        Any other columns (name, park_code) are carried into the result.
     reported : pandas.DataFrame or iterable of (uscc, period)
         The (uscc, period) pairs that have at least one revision.
     period : Period
@@ -396,6 +397,9 @@ def missing_reports(
         pairs = {(str(u), str(p)) for u, p in reported}
     done = {u for u, p in pairs if p == str(period)}
     above = enterprises[enterprises["above_designated_size"].astype(bool)]
+    if "first_period" in above.columns:
+        first = above["first_period"].astype(str)
+        above = above[above["first_period"].isna() | (first <= str(period))]
     if today <= due:
         above = above.iloc[0:0]
     out = above[~above["uscc"].astype(str).isin(list(done))].copy()

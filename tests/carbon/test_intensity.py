@@ -225,3 +225,10 @@ def test_missing_reports_accepts_pairs() -> None:
     reported: set[tuple[str, str | Period]] = {(E1, Period(2024, 3)), (E2, "2024-03")}
     late = missing_reports(ENTERPRISES, reported, Period(2024, 3), date(2024, 5, 1))
     assert late["uscc"].tolist() == [E4]
+
+
+def test_missing_reports_skip_enterprises_not_yet_reporting() -> None:
+    later = ENTERPRISES.assign(first_period=pd.Series(["2020-01", "2024-04", None, "2024-03"]))
+    late = missing_reports(later, set(), Period(2024, 3), date(2024, 4, 11))
+    # E2 owes reports from April 2024 only; E4 from March; E1 from 2020; E3 is below size.
+    assert late["uscc"].tolist() == [E1, E4]
