@@ -405,7 +405,7 @@ def compute_emissions(
     key = key[present]
     weights = qty[present]
     domain = n_ent * n_per * n_item * n_reg
-    if domain <= max(4 * len(key), 1 << 20) and domain <= (1 << 26):
+    if domain <= max(4 * len(key), 1 << 20) and domain <= (1 << 24):  # <= 128 MB a bincount
         counts = np.bincount(key, minlength=domain)
         keys = np.flatnonzero(counts)
         sums = np.bincount(key, weights=weights, minlength=domain)[keys]

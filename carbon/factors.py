@@ -30,15 +30,9 @@ NATIONAL = "CN"
 
 #: The factor activity each catalogue item is looked up under. The three electricity carriers
 #: share the factors of ``electricity``; purchased heat uses those of ``heat``.
+_SHARED_ACTIVITY = {CarrierKind.ELECTRICITY: "electricity", CarrierKind.HEAT: "heat"}
 ACTIVITY_OF_ITEM: dict[str, str] = {
-    name: (
-        "electricity"
-        if c.kind == CarrierKind.ELECTRICITY
-        else "heat"
-        if c.kind == CarrierKind.HEAT
-        else name
-    )
-    for name, c in CARRIERS.items()
+    name: _SHARED_ACTIVITY.get(c.kind, name) for name, c in CARRIERS.items()
 } | {name: name for name in PROCESS_PRODUCTS}
 
 #: Canonical unit of the activity each factor applies to.

@@ -269,3 +269,21 @@ def test_bad_input_is_refused(fs: FactorSet) -> None:
         compute_emissions(ok.drop(columns="quantity"), fs)
     with pytest.raises(InvalidInput, match="month"):
         compute_emissions(activity(("E1", 2022, 13, "CN", "energy", "diesel", 1.0)), fs)
+
+
+def test_sparse_keys_give_the_same_result(fs: FactorSet) -> None:
+    # 200 000 entity categories make the dense (entity, month, item, region) space too large
+    # for one bincount, so the calculation takes its hashing path; results must not change.
+    data = activity(
+        ("E1", 2022, 1, "CN-CQ", "energy", "diesel", 100.0),
+        ("E1", 2022, 1, "CN-CQ", "energy", "diesel", 20.0),
+        ("E2", 2023, 7, "CN-CQ", "energy", "electricity_grid", 1_256_000.0),
+    )
+    wide = data.astype({"entity": "category"})
+    wide["entity"] = wide["entity"].cat.add_categories([f"X{i}" for i in range(200_000)])
+    a, b = compute_emissions(data, fs), compute_emissions(wide, fs)
+    assert a.rows["tco2e"].tolist() == b.rows["tco2e"].tolist()
+    # 120 t diesel: 120 x 42.652 x 20.20e-3 x 0.98 x 44/12 = 371.509 tCO2.
+    assert one(b.rows, carrier_or_process="diesel")["tco2e"] == pytest.approx(
+        120 * 42.652 * 20.20e-3 * 0.98 * 44 / 12, rel=1e-12
+    )
