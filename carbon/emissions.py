@@ -373,15 +373,15 @@ def compute_emissions(
     month, month_ok = _int_column(activity["month"])
     qty = activity["quantity"].to_numpy(dtype=float, na_value=np.nan)
 
-    # Map (section, item label) to the index in ITEMS; -1 for rows that emit nothing.
-    sec_energy = sec_labels.index("energy") if "energy" in sec_labels else -2
-    sec_prod = sec_labels.index("production") if "production" in sec_labels else -2
-    carrier_of = np.array([ITEMS.index(x) if x in CARRIERS else -1 for x in itm_labels] + [-1])
-    product_of = np.array(
-        [ITEMS.index(x) if x in PROCESS_PRODUCTS else -1 for x in itm_labels] + [-1]
-    )
-    is_energy = sec == sec_energy
-    item = np.where(is_energy, carrier_of[itm], np.where(sec == sec_prod, product_of[itm], -1))
+    # Map (section, item label) to the index in ITEMS in one gather; -1 emits nothing. Row 0
+    # and column 0 of the table stand for a missing section or item (code -1).
+    item_of = np.full((len(sec_labels) + 1, len(itm_labels) + 1), -1, dtype=np.int64)
+    for si, section in enumerate(sec_labels, start=1):
+        if section in ("energy", "production"):
+            known = CARRIERS if section == "energy" else PROCESS_PRODUCTS
+            item_of[si, 1:] = [ITEMS.index(x) if x in known else -1 for x in itm_labels]
+    item = item_of.ravel()[(sec + 1) * (len(itm_labels) + 1) + (itm + 1)]
+    is_energy = sec == (sec_labels.index("energy") if "energy" in sec_labels else -2)
     unknown = is_energy & (item < 0)
     if unknown.any():
         names = sorted({str(v) for v in activity["item"][unknown]})
@@ -400,8 +400,12 @@ def compute_emissions(
     reg = np.where(reg < 0, n_reg - 1, reg)
     y_min, y_max = int(year[present].min()), int(year[present].max())
     n_per, n_item, n_ent = (y_max - y_min + 1) * 12, len(ITEMS), len(ent_labels)
-    period = (year - y_min) * 12 + (month - 1)
-    key = ((ent * n_per + period) * n_item + item) * n_reg + reg
+    key = ent * n_per  # ((entity * periods + period) * items + item) * regions + region
+    key += (year - y_min) * 12 + (month - 1)
+    key *= n_item
+    key += item
+    key *= n_reg
+    key += reg
     key = key[present]
     weights = qty[present]
     domain = n_ent * n_per * n_item * n_reg
