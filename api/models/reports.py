@@ -1,0 +1,85 @@
+"""Monthly reports: every revision kept, its lines as sent and normalised, and a head pointer.
+
+``report_months`` holds one row per enterprise and month: the number of its latest revision,
+bumped atomically (``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``) so that concurrent
+submissions get gapless, distinct revision numbers; and the id of that revision, so that the
+aggregates join the latest lines without a ``MAX()`` subquery.
+``report_revisions`` is append-only; ``report_lines`` belong to one revision and never change.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from api.models.base import created_at_column
+
+
+class ReportRevision(SQLModel, table=True):
+    """One submitted version of one enterprise's month (a PUT, or one report of a batch)."""
+
+    __tablename__ = "report_revisions"
+    __table_args__ = (
+        UniqueConstraint("enterprise_id", "period", "revision"),
+        CheckConstraint("revision >= 1", name="revision_positive"),
+        CheckConstraint("channel IN ('api', 'batch')", name="channel"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: int = Field(foreign_key="enterprises.id", nullable=False)
+    period: str = Field(max_length=7, description="YYYY-MM")
+    revision: int = Field(description="1 for the month's first submission, then 2, 3 ...")
+    submitted_at: datetime = created_at_column()
+    submitted_by_token_id: int | None = Field(default=None, foreign_key="api_tokens.id")
+    channel: str = Field(max_length=8, description="api (a PUT) or batch")
+    batch_id: str | None = Field(default=None, max_length=32, index=True)
+    line_count: int = Field(default=0)
+
+
+class ReportLine(SQLModel, table=True):
+    """One line of a revision: what was sent and its value in the canonical unit.
+
+    Non-waste lines carry ``quantity``; solid-waste lines carry the five balance columns
+    (``quantity`` is null) and ``canonical_quantity`` is their canonical ``generated``.
+    """
+
+    __tablename__ = "report_lines"
+
+    revision_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("report_revisions.id"), primary_key=True, nullable=False
+        )
+    )
+    section: str = Field(sa_column=Column(String(16), primary_key=True, nullable=False))
+    position: int = Field(
+        sa_column=Column(Integer, primary_key=True, nullable=False, autoincrement=False),
+        description="Index of the line within its section, as sent",
+    )
+    item: str = Field(max_length=100)
+    quantity: float | None = None
+    unit: str = Field(max_length=32)
+    canonical_quantity: float
+    canonical_unit: str = Field(max_length=32)
+    generated: float | None = None
+    from_storage: float | None = None
+    utilised: float | None = None
+    disposed: float | None = None
+    stored: float | None = None
+    canonical_generated: float | None = None
+    canonical_from_storage: float | None = None
+    canonical_utilised: float | None = None
+    canonical_disposed: float | None = None
+    canonical_stored: float | None = None
+
+
+class ReportMonth(SQLModel, table=True):
+    """The head of an enterprise's month: its latest revision number and id."""
+
+    __tablename__ = "report_months"
+
+    enterprise_id: int = Field(foreign_key="enterprises.id", primary_key=True)
+    period: str = Field(max_length=7, primary_key=True, index=True)
+    latest_revision: int
+    latest_revision_id: int | None = Field(default=None, foreign_key="report_revisions.id")
