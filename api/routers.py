@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.certifications.router import router as certifications_router
+from api.reports.router import router as reports_router
 
 ROUTERS: list[APIRouter] = [
+    reports_router,
     certifications_router,
 ]

@@ -1,0 +1,1 @@
+"""Monthly reports: submission, revisions, batch import, aggregates and data quality."""

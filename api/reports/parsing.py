@@ -1,0 +1,484 @@
+"""Turn report documents (a PUT body, a JSON batch, a CSV or Excel upload) into frames of lines.
+
+Every input becomes the same two frames, so that one code path validates and stores them all:
+
+``reports``
+    One row per report, in the order they came: ``uscc`` and ``period`` as sent.
+``lines``
+    One row per line: ``report`` (the report's row number in ``reports``), ``section``,
+    ``item``, ``position`` (the line's index within its section of its report), ``quantity``,
+    ``unit`` and the five solid-waste columns, as sent. Numbers may still be text (from CSV);
+    :func:`carbon.normalise.normalise_lines` checks them.
+
+Each parser also says where a report field or a line field sits in the document it read, so
+that errors name the JSON path (``["body", "reports", 12, "energy", 0, "unit"]``) or the
+spreadsheet row (``["body", "row", 7, "unit"]``: row 1 is the header, as Excel numbers them).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import ValidationError
+
+from api.reports.schemas import BATCH_ADAPTER, ReportIn
+from carbon.catalog import WASTE_COLUMNS, Section
+from carbon.errors import InvalidInput, Loc, ValidationFailed
+
+LINE_COLUMNS: tuple[str, ...] = (
+    "report",
+    "section",
+    "item",
+    "position",
+    "quantity",
+    "unit",
+    *WASTE_COLUMNS,
+)
+SECTION_ORDER: tuple[str, ...] = tuple(s.value for s in Section)
+ITEM_FIELD: dict[str, str] = {
+    Section.ENERGY: "carrier",
+    Section.WATER: "kind",
+    Section.SOLID_WASTE: "category",
+    Section.PRODUCTION: "product",
+}
+ECONOMICS_ITEMS: tuple[str, ...] = ("gross_output_value", "value_added")
+
+#: Columns of a CSV or Excel upload; the first six are required.
+UPLOAD_COLUMNS: tuple[str, ...] = (
+    "uscc",
+    "period",
+    "section",
+    "item",
+    "quantity",
+    "unit",
+    *WASTE_COLUMNS,
+)
+REQUIRED_UPLOAD_COLUMNS: tuple[str, ...] = UPLOAD_COLUMNS[:6]
+UNIT_MAX = 32
+MAX_LISTED_ERRORS = 100
+
+CSV_TYPES = frozenset({"text/csv", "application/csv", "text/plain"})
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+JSON_TYPES = frozenset({"application/json"})
+
+
+@dataclass
+class Parsed:
+    """Reports and their lines, with the way back from a row to the place in the document."""
+
+    reports: pd.DataFrame
+    lines: pd.DataFrame
+    report_loc: Callable[[int, str | None], Loc]
+    line_loc: Callable[[int, str], Loc]
+
+
+def fail(errors: Sequence[InvalidInput]) -> ValidationFailed:
+    """A :class:`ValidationFailed` listing at most :data:`MAX_LISTED_ERRORS` of ``errors``."""
+    listed = list(errors[:MAX_LISTED_ERRORS])
+    if len(errors) > MAX_LISTED_ERRORS:
+        more = len(errors) - MAX_LISTED_ERRORS
+        listed.append(InvalidInput(f"... and {more} more errors not listed", ("body",)))
+    return ValidationFailed(listed)
+
+
+# --- JSON documents ---------------------------------------------------------------------------
+
+
+def flatten(bodies: Sequence[ReportIn]) -> pd.DataFrame:
+    """The lines of validated report bodies, one row each (see the module docstring)."""
+    report: list[int] = []
+    section: list[str] = []
+    item: list[str] = []
+    position: list[int] = []
+    quantity: list[float] = []
+    unit: list[str] = []
+    waste: list[tuple[float, ...]] = []
+    nan = float("nan")
+    no_waste = (nan,) * len(WASTE_COLUMNS)
+
+    for r, body in enumerate(bodies):
+        for name, key in (
+            ("energy", "carrier"),
+            ("water", "kind"),
+            ("production", "product"),
+        ):
+            got: list[Any] = body.get(name) or []  # type: ignore[assignment]
+            n = len(got)
+            if not n:
+                continue
+            report.extend([r] * n)
+            section.extend([name] * n)
+            position.extend(range(n))
+            for line in got:
+                item.append(line[key])
+                quantity.append(line["quantity"])
+                unit.append(line["unit"])
+            waste.extend([no_waste] * n)
+        for pos, w in enumerate(body.get("solid_waste") or []):
+            report.append(r)
+            section.append("solid_waste")
+            position.append(pos)
+            item.append(w["category"])
+            quantity.append(nan)
+            unit.append(w["unit"])
+            waste.append(
+                (
+                    w["generated"],
+                    w.get("from_storage", 0.0),
+                    w.get("utilised", 0.0),
+                    w.get("disposed", 0.0),
+                    w.get("stored", 0.0),
+                )
+            )
+        economics: dict[str, Any] = dict(body.get("economics") or {})
+        pos = 0
+        for name in ECONOMICS_ITEMS:
+            amount = economics.get(name)
+            if amount is not None:
+                report.append(r)
+                section.append("economics")
+                position.append(pos)
+                item.append(name)
+                quantity.append(amount["quantity"])
+                unit.append(amount["unit"])
+                waste.append(no_waste)
+                pos += 1
+    frame = pd.DataFrame(
+        {
+            "report": np.asarray(report, dtype=np.int64),
+            "section": pd.array(section, dtype="str"),
+            "item": pd.array(item, dtype="str"),
+            "position": np.asarray(position, dtype=np.int64),
+            "quantity": np.asarray(quantity, dtype=np.float64),
+            "unit": pd.array(unit, dtype="str"),
+        }
+    )
+    amounts = np.asarray(waste, dtype=np.float64).reshape(len(waste), len(WASTE_COLUMNS))
+    for j, name in enumerate(WASTE_COLUMNS):
+        frame[name] = amounts[:, j]
+    return frame
+
+
+def _json_line_loc(lines: pd.DataFrame, prefix: Callable[[int], Loc]) -> Callable[[int, str], Loc]:
+    reports = lines["report"].to_numpy()
+    sections = lines["section"].to_numpy(dtype=object)
+    items = lines["item"].to_numpy(dtype=object)
+    positions = lines["position"].to_numpy()
+
+    def loc(label: int, field: str) -> Loc:
+        base = prefix(int(reports[label]))
+        section = str(sections[label])
+        if section == Section.ECONOMICS:
+            where: Loc = (*base, "economics", str(items[label]))
+            return where if field == "item" else (*where, field)
+        name = ITEM_FIELD.get(section, field) if field == "item" else field
+        return (*base, section, int(positions[label]), name)
+
+    return loc
+
+
+def parse_put(body: ReportIn, uscc: str, period: str) -> Parsed:
+    """One report from a PUT: lines at ``["body", <section>, <i>, <field>]``."""
+    lines = flatten([body])
+    reports = pd.DataFrame({"uscc": [uscc], "period": [period]}, dtype="str")
+
+    def report_loc(_: int, field: str | None) -> Loc:
+        if field in ("period", "uscc"):
+            return ("path", field)
+        return ("body",)
+
+    return Parsed(reports, lines, report_loc, _json_line_loc(lines, lambda _: ("body",)))
+
+
+def _validation_errors(exc: ValidationError, prefix: Loc) -> list[InvalidInput]:
+    return [
+        InvalidInput(str(e.get("msg", "invalid value")), (*prefix, *e.get("loc", ())))
+        for e in exc.errors(include_url=False)
+    ]
+
+
+def parse_json_batch(raw: bytes) -> Parsed:
+    """A JSON batch ``{"reports": [{"uscc", "period", ...a report body}]}``.
+
+    Raises
+    ------
+    ValidationFailed
+        If the document is not valid JSON of that shape (NaN and Infinity literals included).
+    """
+    if not raw.strip():
+        raise ValidationFailed([InvalidInput("the batch is empty", ("body",))])
+    try:
+        batch = BATCH_ADAPTER.validate_json(raw)
+    except ValidationError as exc:
+        raise fail(_validation_errors(exc, ("body",))) from None
+    if not batch["reports"]:
+        raise ValidationFailed([InvalidInput("the batch holds no reports", ("body", "reports"))])
+    lines = flatten(batch["reports"])
+    reports = pd.DataFrame(
+        {
+            "uscc": [r["uscc"] for r in batch["reports"]],
+            "period": [r["period"] for r in batch["reports"]],
+        },
+        dtype="str",
+    )
+
+    def prefix(r: int) -> Loc:
+        return ("body", "reports", r)
+
+    def report_loc(r: int, field: str | None) -> Loc:
+        return prefix(r) if field is None else (*prefix(r), field)
+
+    return Parsed(reports, lines, report_loc, _json_line_loc(lines, prefix))
+
+
+# --- CSV and Excel ----------------------------------------------------------------------------
+
+
+def _decode(raw: bytes, charset: str | None) -> str:
+    """Text of an upload: the declared charset, else UTF-8 (with or without BOM), else GB18030.
+
+    Excel on Chinese Windows saves "CSV" in GB18030/GBK, so that is the fallback.
+    """
+    if charset:
+        try:
+            codecs.lookup(charset)
+        except LookupError:
+            raise ValidationFailed(
+                [InvalidInput(f"unknown charset {charset!r}", ("header", "content-type"))]
+            ) from None
+        try:
+            return raw.decode(charset)
+        except UnicodeDecodeError as exc:
+            raise ValidationFailed(
+                [InvalidInput(f"the file is not valid {charset}: {exc.reason}", ("body",))]
+            ) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        raise ValidationFailed(
+            [InvalidInput("the file is neither UTF-8 nor GB18030 text", ("body",))]
+        ) from None
+
+
+def _table_from_rows(
+    header: Sequence[object], rows: pd.DataFrame, row_numbers: np.ndarray
+) -> Parsed:
+    """Reports and lines from an upload's cells (all text, stripped; "" when empty)."""
+    names = [str(h).strip().casefold() if h is not None else "" for h in header]
+    errors: list[InvalidInput] = []
+    for i, name in enumerate(names):
+        if name not in UPLOAD_COLUMNS:
+            shown = name or f"(column {i + 1} has no name)"
+            errors.append(
+                InvalidInput(
+                    f"unknown column {shown!r}; expected {', '.join(UPLOAD_COLUMNS)}",
+                    ("body", "row", 1, shown),
+                )
+            )
+    seen = set()
+    for name in names:
+        if name in seen and name in UPLOAD_COLUMNS:
+            errors.append(InvalidInput(f"column {name!r} appears twice", ("body", "row", 1, name)))
+        seen.add(name)
+    for name in REQUIRED_UPLOAD_COLUMNS:
+        if name not in names:
+            errors.append(InvalidInput(f"column {name!r} is missing", ("body", "row", 1, name)))
+    if errors:
+        raise fail(errors)
+    rows.columns = pd.Index(names)
+    for name in UPLOAD_COLUMNS:
+        if name not in rows.columns:
+            rows[name] = ""
+
+    filled = (rows[list(UPLOAD_COLUMNS)] != "").any(axis=1).to_numpy()
+    rows = rows.loc[filled].reset_index(drop=True)
+    row_numbers = row_numbers[filled]
+    if rows.empty:
+        raise ValidationFailed([InvalidInput("the file holds no lines", ("body",))])
+
+    def at(i: int, field: str) -> Loc:
+        return ("body", "row", int(row_numbers[i]), field)
+
+    section = rows["section"].str.casefold()
+    is_waste = (section == Section.SOLID_WASTE).to_numpy()
+    quantity_given = (rows["quantity"] != "").to_numpy()
+    waste_given = (rows[list(WASTE_COLUMNS)] != "").to_numpy()
+    for i in np.flatnonzero(is_waste & quantity_given).tolist():
+        errors.append(
+            InvalidInput(
+                "a solid_waste row states generated, from_storage ..., not quantity",
+                at(i, "quantity"),
+            )
+        )
+    for i, j in zip(*np.nonzero(~is_waste[:, None] & waste_given), strict=True):
+        errors.append(
+            InvalidInput(
+                f"{WASTE_COLUMNS[j]} is only for solid_waste rows", at(int(i), WASTE_COLUMNS[j])
+            )
+        )
+    for i in np.flatnonzero((rows["unit"].str.len() > UNIT_MAX).to_numpy()).tolist():
+        errors.append(InvalidInput(f"unit is longer than {UNIT_MAX} characters", at(i, "unit")))
+    for i in np.flatnonzero((rows["uscc"] == "").to_numpy()).tolist():
+        errors.append(InvalidInput("uscc is required", at(i, "uscc")))
+    for i in np.flatnonzero((rows["period"] == "").to_numpy()).tolist():
+        errors.append(InvalidInput("period is required", at(i, "period")))
+    economics = (section == Section.ECONOMICS).to_numpy()
+    key = rows["uscc"].str.upper() + "\x1f" + rows["period"]
+    item = rows["item"].where(section == Section.PRODUCTION, rows["item"].str.casefold())
+    twice = economics & pd.DataFrame({"k": key, "s": section, "i": item}).duplicated().to_numpy()
+    for i in np.flatnonzero(twice).tolist():
+        errors.append(
+            InvalidInput(f"{rows['item'][i]} is stated twice for this report", at(i, "item"))
+        )
+    if errors:
+        errors.sort(key=lambda e: e.loc[2])
+        raise fail(errors)
+
+    report_codes, keys = pd.factorize(key, sort=False)
+    first_row = np.full(len(keys), -1, dtype=np.int64)
+    first_row[report_codes[::-1]] = np.arange(len(report_codes) - 1, -1, -1)
+    reports = pd.DataFrame(
+        {
+            "uscc": rows["uscc"].to_numpy()[first_row],
+            "period": rows["period"].to_numpy()[first_row],
+        },
+        dtype="str",
+    )
+
+    def blank_to_nan(name: str) -> pd.Series:
+        column = rows[name]
+        return column.where(column != "", None)
+
+    lines = pd.DataFrame(
+        {
+            "report": report_codes.astype(np.int64),
+            "section": section,
+            "item": item,
+            "position": 0,
+            "quantity": blank_to_nan("quantity"),
+            "unit": rows["unit"],
+            **{name: blank_to_nan(name) for name in WASTE_COLUMNS},
+        }
+    )
+    lines["position"] = lines.groupby(["report", "section"], sort=False).cumcount().astype(np.int64)
+
+    def report_loc(r: int, field: str | None) -> Loc:
+        return at(int(first_row[r]), field or "uscc")
+
+    return Parsed(reports, lines, report_loc, at)
+
+
+def parse_csv(raw: bytes, charset: str | None = None) -> Parsed:
+    """A CSV upload, one row a line; the header names the columns (:data:`UPLOAD_COLUMNS`).
+
+    Raises
+    ------
+    ValidationFailed
+        If the file cannot be read as CSV, or its header or rows are malformed.
+    """
+    text = _decode(raw, charset)
+    if not text.strip():
+        raise ValidationFailed([InvalidInput("the file is empty", ("body",))])
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            header=None,
+            engine="c",
+        )
+    except (pd.errors.ParserError, csv.Error, ValueError) as exc:
+        raise ValidationFailed(
+            [InvalidInput(f"not a readable CSV file: {exc}", ("body",))]
+        ) from None
+    header = [str(v) for v in frame.iloc[0].tolist()]
+    rows = frame.iloc[1:].reset_index(drop=True)
+    for name in rows.columns:
+        rows[name] = rows[name].astype("str").str.strip()
+    numbers = np.arange(2, len(rows) + 2)
+    return _table_from_rows(header, rows, numbers)
+
+
+def _cell_text(value: object, *, is_period: bool) -> str:
+    if value is None:
+        return ""
+    if is_period and isinstance(value, datetime | date):
+        # Excel turns "2024-05" typed into a cell into 1 May 2024.
+        return f"{value.year:04d}-{value.month:02d}"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    return str(value).strip()
+
+
+def parse_xlsx(raw: bytes) -> Parsed:
+    """An Excel workbook (.xlsx): its first sheet, laid out as the CSV upload.
+
+    Raises
+    ------
+    ValidationFailed
+        If the file is not an .xlsx workbook, or its header or rows are malformed.
+    """
+    from zipfile import BadZipFile
+
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except (BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ValidationFailed(
+            [InvalidInput(f"not a readable .xlsx workbook: {exc}", ("body",))]
+        ) from None
+    try:
+        sheet = book.worksheets[0]
+        it = sheet.iter_rows(values_only=True)
+        header = next(it, None)
+        if header is None:
+            raise ValidationFailed([InvalidInput("the workbook's first sheet is empty", ("body",))])
+        period_col = [
+            i
+            for i, h in enumerate(header)
+            if isinstance(h, str) and h.strip().casefold() == "period"
+        ]
+        width = len(header)
+        cells: list[list[str]] = []
+        numbers: list[int] = []
+        for number, row in enumerate(it, start=2):
+            if row is None or all(v is None or v == "" for v in row):
+                continue
+            values = [_cell_text(v, is_period=i in period_col) for i, v in enumerate(row[:width])]
+            values += [""] * (width - len(values))
+            if any(v not in (None, "") for v in row[width:]):
+                raise ValidationFailed(
+                    [
+                        InvalidInput(
+                            "this row has cells beyond the header's columns",
+                            ("body", "row", number),
+                        )
+                    ]
+                )
+            cells.append(values)
+            numbers.append(number)
+    finally:
+        book.close()
+    rows = (
+        pd.DataFrame(cells, columns=range(width), dtype="str")
+        if cells
+        else pd.DataFrame(columns=range(width), dtype="str")
+    )
+    return _table_from_rows(list(header), rows, np.asarray(numbers, dtype=np.int64))

@@ -1,0 +1,451 @@
+"""Use cases of monthly reports: submit one month, import a batch, read revisions back.
+
+A PUT and a batch take the same path: the documents become one frame of lines
+(:mod:`api.reports.parsing`), every USCC and period is checked, the whole frame is normalised
+at once (:func:`carbon.normalise.normalise_lines`), and only when nothing is wrong is anything
+stored (:func:`api.reports.repository.store_revisions`). Errors name the place in the
+document the caller sent.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlmodel import Session
+
+from api.auth.principal import Principal
+from api.errors import Forbidden
+from api.models import Enterprise
+from api.registry.repository import list_enterprises
+from api.registry.service import read_enterprise
+from api.reports import repository
+from api.reports.parsing import ECONOMICS_ITEMS, ITEM_FIELD, Parsed, fail, parse_put
+from api.reports.quality import ANOMALY_COLUMNS, find_anomalies, months_due
+from api.reports.schemas import (
+    AmountOut,
+    Anomaly,
+    DataQualityOut,
+    EconomicsOut,
+    EnergyLineOut,
+    ProductionLineOut,
+    ReportIn,
+    ReportOut,
+    WasteCanonical,
+    WasteLineOut,
+    WaterLineOut,
+)
+from carbon.catalog import WASTE_COLUMNS
+from carbon.errors import InvalidInput, InvalidPeriodError, NotFound, ValidationFailed
+from carbon.normalise import normalise_lines
+from carbon.periods import Period, parse_period
+from carbon.registry import validate_uscc
+
+NORMALISE_COLUMNS: tuple[str, ...] = ("section", "item", "quantity", "unit", *WASTE_COLUMNS)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a submission stored."""
+
+    reports: int
+    lines: int
+    batch_id: str | None
+    submitted_at: datetime
+    revisions: pd.DataFrame
+
+
+def _check_periods(parsed: Parsed, today: date) -> list[InvalidInput]:
+    """Check each report's period; rewrite the good ones as ``YYYY-MM``."""
+    errors: list[InvalidInput] = []
+    periods = parsed.reports["period"].astype("str")
+    canonical: dict[str, str] = {}
+    for text in periods.drop_duplicates():
+        try:
+            canonical[text] = str(parse_period(text, today=today))
+        except InvalidPeriodError as exc:
+            canonical[text] = text
+            for r in np.flatnonzero((periods == text).to_numpy()):
+                errors.append(InvalidPeriodError(exc.msg, parsed.report_loc(int(r), "period")))
+    parsed.reports["period"] = periods.map(canonical).astype("str")
+    return errors
+
+
+def _check_not_empty(parsed: Parsed) -> list[InvalidInput]:
+    counts = np.bincount(parsed.lines["report"].to_numpy(), minlength=len(parsed.reports))
+    return [
+        InvalidInput("a report needs at least one line", parsed.report_loc(int(r), None))
+        for r in np.flatnonzero(counts == 0)
+    ]
+
+
+def _normalise(parsed: Parsed) -> pd.DataFrame:
+    """The lines, normalised; errors re-located into the caller's document."""
+    try:
+        out = normalise_lines(parsed.lines[list(NORMALISE_COLUMNS)])
+    except ValidationFailed as exc:
+        located = []
+        for err in exc.errors:
+            label = err.loc[0] if err.loc else 0
+            field = str(err.loc[1]) if len(err.loc) > 1 else "item"
+            located.append(type(err)(err.msg, parsed.line_loc(int(label), field)))
+        raise fail(located) from None
+    out["report"] = parsed.lines["report"]
+    out["position"] = parsed.lines["position"]
+    return out
+
+
+def _place(loc: tuple[str | int, ...]) -> str:
+    """``report 3`` or ``row 7``: where a report sits in the document, for messages."""
+    for name, word in (("reports", "report"), ("row", "row")):
+        if name in loc:
+            i = loc.index(name)
+            if i + 1 < len(loc):
+                return f"{word} {loc[i + 1]}"
+    return "the report"
+
+
+def _resolve_enterprises(
+    session: Session, principal: Principal, parsed: Parsed
+) -> tuple[np.ndarray, list[InvalidInput]]:
+    """Each report's enterprise id; refuses (403) any report outside the caller's scope.
+
+    A malformed USCC is a 422 for that report. A well-formed USCC that is not registered is a
+    422 for an admin, and a 403 for everyone else, so that the answer does not tell a scoped
+    caller which enterprises exist outside its scope.
+    """
+    errors: list[InvalidInput] = []
+    raw = parsed.reports["uscc"].astype("str")
+    canonical: dict[str, str | None] = {}
+    for text in raw.drop_duplicates():
+        try:
+            canonical[text] = validate_uscc(text)
+        except InvalidInput as exc:
+            canonical[text] = None
+            for bad in np.flatnonzero((raw == text).to_numpy()).tolist():
+                errors.append(InvalidInput(exc.msg, parsed.report_loc(bad, "uscc")))
+    if errors:
+        raise fail(errors)
+    usccs = [str(canonical[text]) for text in raw.tolist()]
+    known = repository.enterprises_by_uscc(session, sorted(set(usccs)))
+    by_uscc: dict[str, tuple[int, str | None]] = {
+        str(u): (int(i), None if pd.isna(p) else str(p))
+        for i, u, p in zip(known["id"], known["uscc"], known["park_code"], strict=True)
+    }
+    ids = np.zeros(len(usccs), dtype=np.int64)
+    refused: list[str] = []
+    for r, uscc in enumerate(usccs):
+        row = by_uscc.get(uscc)
+        if row is not None and principal.sees_enterprise(uscc, row[1]):
+            ids[r] = row[0]
+            continue
+        where = _place(parsed.report_loc(r, "uscc"))
+        if row is None and principal.is_admin:
+            errors.append(
+                InvalidInput(f"no enterprise {uscc} is registered", parsed.report_loc(r, "uscc"))
+            )
+        else:
+            refused.append(f"{where} ({uscc})")
+    if refused:
+        shown = "; ".join(refused[:20]) + (
+            f"; and {len(refused) - 20} more" if len(refused) > 20 else ""
+        )
+        raise Forbidden(f"these reports name enterprises outside your scope: {shown}")
+    return ids, errors
+
+
+def _store(
+    session: Session,
+    principal: Principal,
+    parsed: Parsed,
+    enterprise_ids: np.ndarray,
+    *,
+    today: date,
+    channel: str,
+    batch_id: str | None,
+    prior_errors: list[InvalidInput] | None = None,
+) -> Stored:
+    errors = list(prior_errors or [])
+    errors += _check_periods(parsed, today)
+    errors += _check_not_empty(parsed)
+    try:
+        lines = _normalise(parsed)
+    except ValidationFailed as exc:
+        errors += exc.errors
+        raise fail(errors) from None
+    if errors:
+        raise fail(errors)
+    reports = pd.DataFrame(
+        {"enterprise_id": enterprise_ids, "period": parsed.reports["period"].astype("str")}
+    )
+    stored = repository.store_revisions(
+        session,
+        reports=reports,
+        lines=lines,
+        channel=channel,
+        token_id=principal.token_id,
+        batch_id=batch_id,
+    )
+    return Stored(
+        reports=len(reports),
+        lines=len(lines),
+        batch_id=batch_id,
+        submitted_at=stored["submitted_at"].iloc[0],
+        revisions=stored,
+    )
+
+
+def district_today(timezone: str) -> date:
+    """Today's date in the district's time zone: it decides which month is the current one."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(timezone)).date()
+
+
+def submit_report(
+    session: Session,
+    principal: Principal,
+    uscc: str,
+    period: str,
+    body: ReportIn,
+    *,
+    today: date,
+) -> ReportOut:
+    """Store ``body`` as the next revision of the enterprise's month and return it as stored.
+
+    Raises
+    ------
+    NotFound
+        If the enterprise is not in the caller's scope.
+    ValidationFailed
+        With every bad field: the period (``["path", "period"]``), an empty report
+        (``["body"]``), and each line's errors (``["body", "energy", 0, "unit"]`` ...).
+    """
+    ent = read_enterprise(session, principal, uscc)
+    assert ent.id is not None
+    parsed = parse_put(body, ent.uscc, period.strip())
+    stored = _store(
+        session,
+        principal,
+        parsed,
+        np.array([ent.id], dtype=np.int64),
+        today=today,
+        channel="api",
+        batch_id=None,
+    )
+    revision_id = int(stored.revisions["revision_id"].iloc[0])
+    return _reports(session, [revision_id])[0]
+
+
+def import_batch(session: Session, principal: Principal, parsed: Parsed, *, today: date) -> Stored:
+    """Store every report of a batch as a new revision, or nothing at all.
+
+    Raises
+    ------
+    Forbidden
+        If any report names an enterprise outside the caller's scope (naming those reports).
+    ValidationFailed
+        With every bad field found, each located by report index or upload row.
+    """
+    ids, errors = _resolve_enterprises(session, principal, parsed)
+    return _store(
+        session,
+        principal,
+        parsed,
+        ids,
+        today=today,
+        channel="batch",
+        batch_id=uuid.uuid4().hex,
+        prior_errors=errors,
+    )
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def _amount(line: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "quantity": line["quantity"],
+        "unit": line["unit"],
+        "canonical_quantity": line["canonical_quantity"],
+        "canonical_unit": line["canonical_unit"],
+    }
+
+
+def _report_out(head: dict[str, Any], lines: list[dict[str, Any]]) -> ReportOut:
+    sections: dict[str, list[Any]] = {
+        "energy": [],
+        "water": [],
+        "solid_waste": [],
+        "production": [],
+    }
+    economics: dict[str, AmountOut] = {}
+    for line in sorted(lines, key=lambda x: (x["section"], x["position"])):
+        section = line["section"]
+        if section == "economics":
+            economics[line["item"]] = AmountOut(**_amount(line))
+        elif section == "solid_waste":
+            sections[section].append(
+                WasteLineOut(
+                    category=line["item"],
+                    unit=line["unit"],
+                    **{c: line[c] for c in WASTE_COLUMNS},
+                    canonical_quantity=line["canonical_quantity"],
+                    canonical_unit=line["canonical_unit"],
+                    canonical=WasteCanonical(**{c: line[f"canonical_{c}"] for c in WASTE_COLUMNS}),
+                )
+            )
+        else:
+            fields = {ITEM_FIELD[section]: line["item"], **_amount(line)}
+            if section == "energy":
+                sections[section].append(EnergyLineOut(**fields))
+            elif section == "water":
+                sections[section].append(WaterLineOut(**fields))
+            else:
+                sections[section].append(ProductionLineOut(**fields))
+    return ReportOut(
+        uscc=head["uscc"],
+        period=head["period"],
+        revision=head["revision"],
+        submitted_at=head["submitted_at"],
+        channel=head["channel"],
+        batch_id=head["batch_id"],
+        energy=sections["energy"],
+        water=sections["water"],
+        solid_waste=sections["solid_waste"],
+        production=sections["production"],
+        economics=EconomicsOut(**{k: economics.get(k) for k in ECONOMICS_ITEMS}),
+    )
+
+
+def _reports(session: Session, ids: list[int]) -> list[ReportOut]:
+    return [_report_out(head, lines) for head, lines in repository.read_revisions(session, ids)]
+
+
+def _query_period(text: str, name: str) -> str:
+    try:
+        return str(parse_period(text, allow_future=True))
+    except InvalidPeriodError as exc:
+        raise InvalidPeriodError(exc.msg, ("query" if name != "period" else "path", name)) from None
+
+
+def _enterprise(session: Session, principal: Principal, uscc: str) -> Enterprise:
+    ent = read_enterprise(session, principal, uscc)
+    assert ent.id is not None
+    return ent
+
+
+def read_latest(session: Session, principal: Principal, uscc: str, period: str) -> ReportOut:
+    """The latest revision of a month; 404 if the month has none or is outside the scope."""
+    ent = _enterprise(session, principal, uscc)
+    month = _query_period(period, "period")
+    ids = repository.latest_ids(session, int(ent.id or 0), period_from=month, period_to=month)
+    if not ids:
+        raise NotFound(f"{ent.uscc} has no report for {month}")
+    return _reports(session, ids)[0]
+
+
+def read_revisions(
+    session: Session, principal: Principal, uscc: str, period: str
+) -> list[ReportOut]:
+    """Every revision of a month, oldest first; 404 if there is none."""
+    ent = _enterprise(session, principal, uscc)
+    month = _query_period(period, "period")
+    ids = repository.revision_ids(session, int(ent.id or 0), month)
+    if not ids:
+        raise NotFound(f"{ent.uscc} has no report for {month}")
+    return _reports(session, ids)
+
+
+def read_revision(
+    session: Session, principal: Principal, uscc: str, period: str, revision: int
+) -> ReportOut:
+    """One revision of a month, exactly as it was stored."""
+    ent = _enterprise(session, principal, uscc)
+    month = _query_period(period, "period")
+    ids = repository.revision_ids(session, int(ent.id or 0), month, revision)
+    if not ids:
+        raise NotFound(f"{ent.uscc} has no revision {revision} for {month}")
+    return _reports(session, ids)[0]
+
+
+def read_range(
+    session: Session,
+    principal: Principal,
+    uscc: str,
+    period_from: str | None,
+    period_to: str | None,
+) -> list[ReportOut]:
+    """The latest revision of each reported month in ``[period_from, period_to]``, by month."""
+    ent = _enterprise(session, principal, uscc)
+    first = _query_period(period_from, "from") if period_from is not None else None
+    last = _query_period(period_to, "to") if period_to is not None else None
+    if (
+        first is not None
+        and last is not None
+        and Period(*map(int, first.split("-"))) > Period(*map(int, last.split("-")))
+    ):
+        raise InvalidPeriodError(f"from ({first}) is after to ({last})", ("query", "from"))
+    ids = repository.latest_ids(session, int(ent.id or 0), period_from=first, period_to=last)
+    return _reports(session, ids)
+
+
+# --- data quality -----------------------------------------------------------------------------
+
+
+def _quality(
+    session: Session, enterprises: list[Enterprise], year: int, today: date
+) -> list[DataQualityOut]:
+    if not enterprises:
+        return []
+    usccs = [e.uscc for e in enterprises]
+    due = months_due(year, Period.of(today))
+    reported = repository.reported_periods(session, year, year, usccs=usccs)
+    monthly = repository.aggregate_latest(session, year_from=year, year_to=year, usccs=usccs)
+    anomalies = find_anomalies(monthly, reported)
+    by_uscc_reported = reported.groupby("uscc")["period"].agg(list).to_dict()
+    by_uscc_anomalies = {u: g for u, g in anomalies.groupby("uscc")} if len(anomalies) else {}
+    out = []
+    for ent in enterprises:
+        months = set(by_uscc_reported.get(ent.uscc, []))
+        flagged = by_uscc_anomalies.get(ent.uscc)
+        out.append(
+            DataQualityOut(
+                uscc=ent.uscc,
+                name=ent.name,
+                park_code=ent.park_code,
+                above_designated_size=ent.above_designated_size,
+                year=year,
+                months_due=len(due),
+                months_reported=len(months),
+                missing=[m for m in due if m not in months],
+                anomalies=[]
+                if flagged is None
+                else [
+                    Anomaly(**{k: row[k] for k in ANOMALY_COLUMNS if k != "uscc"})
+                    for row in flagged.to_dict("records")
+                ],
+            )
+        )
+    return out
+
+
+def enterprise_quality(
+    session: Session, principal: Principal, uscc: str, year: int, *, today: date
+) -> DataQualityOut:
+    """Missing and anomalous months of one enterprise's year."""
+    return _quality(session, [_enterprise(session, principal, uscc)], year, today)[0]
+
+
+def district_quality(
+    session: Session, principal: Principal, year: int, *, park_code: str | None, today: date
+) -> list[DataQualityOut]:
+    """Missing and anomalous months of every enterprise in the caller's scope (and park)."""
+    enterprises = list(
+        list_enterprises(session, principal, park_code=park_code, limit=10**9, offset=0)
+    )
+    return _quality(session, enterprises, year, today)
