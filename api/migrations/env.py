@@ -24,6 +24,21 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fal
     return False
 
 
+#: Tables in the database that the migrations do not own: APScheduler creates and manages its
+#: job store itself (``carbon scheduler``).
+FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Leave tables we do not own (and their indexes) out of autogenerate's comparison."""
+    if type_ == "table":
+        return name not in FOREIGN_TABLES
+    table = getattr(obj, "table", None)
+    return getattr(table, "name", None) not in FOREIGN_TABLES
+
+
 url = config.attributes.get("database_url") or get_settings().database_url
 
 
@@ -34,6 +49,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         render_as_batch=True,
         render_item=render_item,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -47,6 +63,7 @@ def run_migrations_online() -> None:
             target_metadata=metadata,
             render_as_batch=True,
             render_item=render_item,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()
@@ -54,7 +71,11 @@ def run_migrations_online() -> None:
     engine = make_engine(url)
     with engine.connect() as conn:
         context.configure(
-            connection=conn, target_metadata=metadata, render_as_batch=True, render_item=render_item
+            connection=conn,
+            target_metadata=metadata,
+            render_as_batch=True,
+            render_item=render_item,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()
