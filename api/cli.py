@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from api.settings import get_settings
+
+if TYPE_CHECKING:
+    from api.jobs.runner import RunReport
 
 app = typer.Typer(
     help=(
@@ -21,8 +24,10 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
+jobs_app = typer.Typer(help="The scheduled checks, run by hand.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
+app.add_typer(jobs_app, name="jobs")
 
 err = Console(stderr=True)
 
@@ -123,6 +128,133 @@ def serve(
         workers=workers,
         log_level=settings.log_level.lower(),
     )
+
+
+@jobs_app.command("run")
+def jobs_run(
+    name: Annotated[str, typer.Argument(help="intensity-check or missing-reports")],
+    period: Annotated[str, typer.Option(help="The month to check, YYYY-MM")],
+    today: Annotated[
+        str | None,
+        typer.Option(help="Judge as of this date, YYYY-MM-DD (default: today in the district)"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run as JSON")] = False,
+) -> None:
+    """Run a scheduled job for one month now and print what it flagged.
+
+    One line per alert on stdout (enterprise, kind, severity, value against limit); a summary
+    on stderr. Exit status 1 if the job failed (it then wrote no alert), 2 for bad input.
+    """
+    from datetime import date
+
+    from api.clock import district_today
+    from api.db import make_engine
+    from api.jobs.registry import JOBS
+    from api.jobs.runner import run_job
+    from api.main import configure_logging
+    from carbon.errors import InvalidInput
+    from carbon.periods import parse_period
+
+    settings = get_settings()
+    configure_logging("WARNING")
+    if name not in JOBS:
+        err.print(f"[red]no job named {name!r}; jobs: {', '.join(sorted(JOBS))}[/red]")
+        raise typer.Exit(2)
+    try:
+        day = date.fromisoformat(today) if today else district_today(settings)
+        month = parse_period(period, today=day)
+    except (InvalidInput, ValueError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    engine = make_engine(settings.database_url)
+    try:
+        report = run_job(engine, name, month, trigger="cli", settings=settings, today=day)
+    finally:
+        engine.dispose()
+    run = report.run
+    if as_json:
+        from api.jobs.service import report_out
+
+        typer.echo(report_out(report).model_dump_json(indent=2))
+    elif report.succeeded:
+        _print_alerts(report)
+    if not report.succeeded:
+        typer.echo(f"{name} {month}: run {run.id} failed: {run.error}", err=True)
+        raise typer.Exit(1)
+    typer.echo(
+        f"{name} {month}: run {run.id} succeeded; {run.checked} enterprises checked, "
+        f"{run.flagged} flagged ({run.created} new), {run.resolved} resolved as cleared",
+        err=True,
+    )
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4g}"
+
+
+def _print_alerts(report: RunReport) -> None:
+    """One aligned line per alert on stdout, a header first."""
+    if not report.alerts:
+        return
+    rows = [("USCC", "PARK", "KIND", "SEVERITY", "VALUE", "LIMIT", "UNIT", "MONTHS", "STATUS")]
+    for alert, ent in report.alerts:
+        rows.append(
+            (
+                ent.uscc,
+                ent.park_code or "-",
+                alert.kind,
+                alert.severity,
+                _fmt(alert.value),
+                _fmt(alert.limit_value),
+                alert.unit or "-",
+                str(alert.consecutive_months),
+                alert.status,
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        typer.echo("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
+
+
+@jobs_app.command("list")
+def jobs_list() -> None:
+    """The jobs, their schedules and last runs."""
+    from sqlmodel import Session
+
+    from api.db import make_engine
+    from api.jobs.service import list_jobs
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            jobs = list_jobs(session, settings)
+    finally:
+        engine.dispose()
+    for job in jobs:
+        last = job.last_run
+        seen = f"last run {last.period} {last.outcome}" if last else "never run"
+        typer.echo(f"{job.name}\t{job.schedule or 'off'}\t{seen}\t{job.description}")
+
+
+@app.command("scheduler")
+def scheduler() -> None:
+    """Run the scheduled jobs (one process per deployment) until interrupted.
+
+    Schedules come from CARBON_SCHEDULER_INTENSITY_CRON and CARBON_SCHEDULER_MISSING_CRON
+    (crontab, '@every 30s' or 'off'); each firing checks the previous month.
+    """
+    from api.jobs.scheduler import run_scheduler
+    from api.main import configure_logging
+    from carbon.errors import InvalidInput
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    try:
+        run_scheduler(settings)
+    except InvalidInput as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
 
 
 if __name__ == "__main__":

@@ -33,10 +33,22 @@ class Settings(BaseSettings):
     """Failed authentications allowed per client address and minute before 429."""
 
     scheduler_intensity_cron: str = "0 6 11 * *"
-    """When the intensity check runs (cron: minute hour day month weekday), district time."""
+    """When the intensity check runs, district time: a crontab (minute hour day month weekday),
+    ``@every 30s`` / ``@every 5m`` / ``@every 1h`` for an interval, or ``off``. Each run checks
+    the previous month (and retries earlier months whose last run failed)."""
 
     scheduler_missing_cron: str = "0 7 11 * *"
-    """When the missing-reports check runs (cron), district time."""
+    """When the missing-reports check runs; same forms as ``scheduler_intensity_cron``."""
+
+    scheduler_retry_months: int = 12
+    """How far back a scheduled run retries months whose last run failed [months]."""
+
+    alert_webhooks: dict[str, str] = {}
+    """Park code → URL receiving a JSON POST of that park's new alerts; ``"*"`` receives all.
+    As JSON in the environment: ``CARBON_ALERT_WEBHOOKS='{"BEIDU": "https://..."}'``."""
+
+    webhook_timeout_seconds: float = 5.0
+    """Timeout of one webhook delivery [s]."""
 
 
 @lru_cache

@@ -1,0 +1,1 @@
+"""Alerts raised by the scheduled checks: stored idempotently, grouped, acknowledged, resolved."""

@@ -1,0 +1,1 @@
+"""Scheduled jobs: the checks, their registry, the runner that records every run, the scheduler."""

@@ -1,0 +1,1 @@
+"""Energy-intensity limits per enterprise and year."""
