@@ -9,10 +9,12 @@ from api.certifications.router import router as certifications_router
 from api.jobs.router import router as jobs_router
 from api.limits.router import router as limits_router
 from api.reports.router import router as reports_router
+from api.targets.router import router as targets_router
 
 ROUTERS: list[APIRouter] = [
     reports_router,
     certifications_router,
+    targets_router,
     limits_router,
     alerts_router,
     jobs_router,
