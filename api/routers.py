@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.alerts.router import router as alerts_router
+from api.assessment.router import router as assessment_router
 from api.certifications.router import router as certifications_router
 from api.jobs.router import router as jobs_router
 from api.limits.router import router as limits_router
@@ -15,6 +16,7 @@ ROUTERS: list[APIRouter] = [
     reports_router,
     certifications_router,
     targets_router,
+    assessment_router,
     limits_router,
     alerts_router,
     jobs_router,
