@@ -21,7 +21,7 @@ import codecs
 import csv
 import io
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -78,11 +78,22 @@ class Parsed:
     lines: pd.DataFrame
     report_loc: Callable[[int, str | None], Loc]
     line_loc: Callable[[int, str], Loc]
+    errors: list[InvalidInput] = field(default_factory=list)
+    """Errors the parser found in rows it could still read; reported with all the others."""
+
+
+def _row_of(err: InvalidInput) -> int:
+    loc = err.loc
+    return int(loc[2]) if len(loc) > 2 and loc[1] == "row" and isinstance(loc[2], int) else 0
 
 
 def fail(errors: Sequence[InvalidInput]) -> ValidationFailed:
-    """A :class:`ValidationFailed` listing at most :data:`MAX_LISTED_ERRORS` of ``errors``."""
-    listed = list(errors[:MAX_LISTED_ERRORS])
+    """A :class:`ValidationFailed` listing at most :data:`MAX_LISTED_ERRORS` of ``errors``.
+
+    Errors that name an upload row are listed in row order.
+    """
+    ordered = sorted(errors, key=_row_of)
+    listed = ordered[:MAX_LISTED_ERRORS]
     if len(errors) > MAX_LISTED_ERRORS:
         more = len(errors) - MAX_LISTED_ERRORS
         listed.append(InvalidInput(f"... and {more} more errors not listed", ("body",)))
@@ -330,10 +341,6 @@ def _table_from_rows(
         )
     for i in np.flatnonzero((rows["unit"].str.len() > UNIT_MAX).to_numpy()).tolist():
         errors.append(InvalidInput(f"unit is longer than {UNIT_MAX} characters", at(i, "unit")))
-    for i in np.flatnonzero((rows["uscc"] == "").to_numpy()).tolist():
-        errors.append(InvalidInput("uscc is required", at(i, "uscc")))
-    for i in np.flatnonzero((rows["period"] == "").to_numpy()).tolist():
-        errors.append(InvalidInput("period is required", at(i, "period")))
     economics = (section == Section.ECONOMICS).to_numpy()
     key = rows["uscc"].str.upper() + "\x1f" + rows["period"]
     item = rows["item"].where(section == Section.PRODUCTION, rows["item"].str.casefold())
@@ -342,9 +349,6 @@ def _table_from_rows(
         errors.append(
             InvalidInput(f"{rows['item'][i]} is stated twice for this report", at(i, "item"))
         )
-    if errors:
-        errors.sort(key=lambda e: e.loc[2])
-        raise fail(errors)
 
     report_codes, keys = pd.factorize(key, sort=False)
     first_row = np.full(len(keys), -1, dtype=np.int64)
@@ -377,7 +381,7 @@ def _table_from_rows(
     def report_loc(r: int, field: str | None) -> Loc:
         return at(int(first_row[r]), field or "uscc")
 
-    return Parsed(reports, lines, report_loc, at)
+    return Parsed(reports, lines, report_loc, at, errors)
 
 
 def parse_csv(raw: bytes, charset: str | None = None) -> Parsed:

@@ -129,7 +129,7 @@ def _resolve_enterprises(
             for bad in np.flatnonzero((raw == text).to_numpy()).tolist():
                 errors.append(InvalidInput(exc.msg, parsed.report_loc(bad, "uscc")))
     if errors:
-        raise fail(errors)
+        raise fail(parsed.errors + errors)
     usccs = [str(canonical[text]) for text in raw.tolist()]
     known = repository.enterprises_by_uscc(session, sorted(set(usccs)))
     by_uscc: dict[str, tuple[int, str | None]] = {
@@ -169,7 +169,7 @@ def _store(
     batch_id: str | None,
     prior_errors: list[InvalidInput] | None = None,
 ) -> Stored:
-    errors = list(prior_errors or [])
+    errors = parsed.errors + list(prior_errors or [])
     errors += _check_periods(parsed, today)
     errors += _check_not_empty(parsed)
     try:
