@@ -392,3 +392,21 @@ def test_grid_non_fossil_share_counts_only_when_configured() -> None:
 def test_missing_columns_are_refused() -> None:
     with pytest.raises(ValueError, match="clean_tce"):
         evaluate_plan(PLAN, DISTRICT.drop(columns=["clean_tce"]), CERTS, 2023)
+
+
+def test_value_at_the_baseline_up_to_reporting_precision_is_on_track() -> None:
+    # In the baseline year the path value p equals the baseline b = 73 %, so the at-risk margin
+    # 0.1 × |p − b| is 0. A share summed from rounded report lines, 72.9999989 %, differs from
+    # 73 by 1.5e-8 relative: that is reporting precision, not a shortfall.
+    from carbon.indicators import Direction, Status, row_status
+
+    status = row_status(
+        72.9999989,
+        target=95.0,
+        baseline=73.0,
+        baseline_year=2020,
+        target_year=2025,
+        year=2020,
+        direction=Direction.INCREASE,
+    )
+    assert status is Status.ON_TRACK
