@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from api.alerts.router import router as alerts_router
 from api.assessment.router import router as assessment_router
 from api.certifications.router import router as certifications_router
+from api.inventory.router import router as inventory_router
 from api.jobs.router import router as jobs_router
 from api.limits.router import router as limits_router
 from api.reports.router import router as reports_router
@@ -15,6 +16,7 @@ from api.targets.router import router as targets_router
 ROUTERS: list[APIRouter] = [
     reports_router,
     certifications_router,
+    inventory_router,
     targets_router,
     assessment_router,
     limits_router,
