@@ -40,7 +40,13 @@ from api.reports.schemas import (
     WaterLineOut,
 )
 from carbon.catalog import WASTE_COLUMNS
-from carbon.errors import InvalidInput, InvalidPeriodError, NotFound, ValidationFailed
+from carbon.errors import (
+    InvalidInput,
+    InvalidPeriodError,
+    InvalidQuantityError,
+    NotFound,
+    ValidationFailed,
+)
 from carbon.normalise import normalise_lines
 from carbon.periods import Period, parse_period
 from carbon.registry import validate_uscc
@@ -94,6 +100,24 @@ def _normalise(parsed: Parsed) -> pd.DataFrame:
             field = str(err.loc[1]) if len(err.loc) > 1 else "item"
             located.append(type(err)(err.msg, parsed.line_loc(int(label), field)))
         raise fail(located) from None
+    # A finite figure can overflow once converted (1e305 亿千瓦时); it cannot be stored or sent.
+    overflow: list[InvalidInput] = []
+    checks = [("canonical_quantity", "quantity")] + [(f"{c}_c", c) for c in WASTE_COLUMNS]
+    is_waste = out["generated_c"].notna().to_numpy()
+    for column, field in checks:
+        values = out[column].to_numpy(dtype=np.float64)
+        rows = np.isinf(values)
+        if field == "quantity":
+            rows &= ~is_waste
+        for label in np.flatnonzero(rows).tolist():
+            overflow.append(
+                InvalidQuantityError(
+                    f"{field} is too large once converted to {out['canonical_unit'].iloc[label]}",
+                    parsed.line_loc(label, field),
+                )
+            )
+    if overflow:
+        raise fail(overflow)
     out["report"] = parsed.lines["report"]
     out["position"] = parsed.lines["position"]
     return out
