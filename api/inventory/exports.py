@@ -54,10 +54,16 @@ class Table:
     en: str
     columns: tuple[Column, ...]
     rows: list[list[Cell]]
+    sheet: str = ""
 
     @property
     def title(self) -> str:
         return f"{self.zh} {self.en}"
+
+    @property
+    def sheet_name(self) -> str:
+        """The worksheet's name: at most 31 characters, as Excel requires."""
+        return (self.sheet or self.title)[:31]
 
 
 _LEVEL_ZH = {Level.ENTERPRISE: "企业", Level.PARK: "园区", Level.DISTRICT: "全区"}
@@ -199,6 +205,7 @@ def _scope2_other(inv: Inventory) -> Table:
         f"Scope 2, {other}-based, for comparison",
         _SOURCE_COLUMNS,
         rows,
+        sheet="范围二对照 Scope 2 comparison",
     )
 
 
@@ -323,7 +330,14 @@ def _factors(inv: Inventory) -> Table:
         ]
         for f in inv.factors_used
     ]
-    return Table("factors_used", "排放因子及来源", "Factors and sources", cols, rows)
+    return Table(
+        "factors_used",
+        "排放因子及来源",
+        "Factors and sources",
+        cols,
+        rows,
+        sheet="因子来源 Factors and sources",
+    )
 
 
 def _coverage(inv: Inventory) -> Table:
@@ -440,7 +454,7 @@ def to_xlsx(inv: Inventory) -> bytes:
     num = wb.add_format({"num_format": "#,##0.00"})
     factor = wb.add_format({"num_format": "General"})
     for table in tables(inv):
-        ws = wb.add_worksheet(table.title[:31])
+        ws = wb.add_worksheet(table.sheet_name)
         ws.write_string(0, 0, safe_text(table.title), title)
         for c, col in enumerate(table.columns):
             ws.write_string(1, c, col.header, head)
