@@ -92,7 +92,8 @@ def _check_not_empty(parsed: Parsed) -> list[InvalidInput]:
 def _normalise(parsed: Parsed) -> pd.DataFrame:
     """The lines, normalised; errors re-located into the caller's document."""
     try:
-        out = normalise_lines(parsed.lines[list(NORMALISE_COLUMNS)])
+        with np.errstate(over="ignore"):  # overflow is checked below, line by line
+            out = normalise_lines(parsed.lines[list(NORMALISE_COLUMNS)])
     except ValidationFailed as exc:
         located = []
         for err in exc.errors:

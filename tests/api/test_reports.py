@@ -297,6 +297,17 @@ BAD_BODIES: list[tuple[str, Any, list[Any]]] = [
     ("quantity true", _with(E, {**ELEC, "quantity": True}), ["body", E, 0, "quantity"]),
     ("quantity null", _with(E, {**ELEC, "quantity": None}), ["body", E, 0, "quantity"]),
     (
+        "quantity that overflows once converted",
+        # 1e305 亿千瓦时 = 1e313 kWh, beyond the largest double (about 1.8e308)
+        _with(E, {**ELEC, "quantity": 1e305, "unit": "亿千瓦时"}),
+        ["body", E, 0, "quantity"],
+    ),
+    (
+        "waste that overflows once converted",
+        _with("solid_waste", {**WASTE, "unit": "万吨", "generated": 1e305, "utilised": 0}),
+        ["body", "solid_waste", 0, "generated"],
+    ),
+    (
         "quantity 1e400",
         '{"energy": [{"carrier": "diesel", "quantity": 1e400, "unit": "t"}]}',
         ["body", E, 0, "quantity"],
