@@ -486,3 +486,62 @@ def parse_xlsx(raw: bytes) -> Parsed:
         else pd.DataFrame(columns=range(width), dtype="str")
     )
     return _table_from_rows(list(header), rows, np.asarray(numbers, dtype=np.int64))
+
+
+# --- templates --------------------------------------------------------------------------------
+
+TEMPLATE_ROWS: tuple[tuple[str, ...], ...] = (
+    ("91500110MA5U5K7X4K", "2024-05", "energy", "electricity_grid", "125.6", "万千瓦时"),
+    ("91500110MA5U5K7X4K", "2024-05", "energy", "natural_gas", "3.2", "万立方米"),
+    ("91500110MA5U5K7X4K", "2024-05", "water", "fresh_withdrawal", "1200", "m3"),
+    (
+        "91500110MA5U5K7X4K",
+        "2024-05",
+        "solid_waste",
+        "fly_ash",
+        "",
+        "t",
+        "120",
+        "0",
+        "100",
+        "20",
+        "0",
+    ),
+    ("91500110MA5U5K7X4K", "2024-05", "production", "primary_aluminium", "2500", "t"),
+    ("91500110MA5U5K7X4K", "2024-05", "economics", "gross_output_value", "15000", "万元"),
+    ("91500110MA5U5K7X4K", "2024-05", "economics", "value_added", "3000", "万元"),
+)
+
+
+def _template_rows() -> list[list[str]]:
+    width = len(UPLOAD_COLUMNS)
+    return [list(UPLOAD_COLUMNS)] + [[*row, *([""] * (width - len(row)))] for row in TEMPLATE_ROWS]
+
+
+def template_csv() -> bytes:
+    """A CSV upload template: the header and one example month (UTF-8 with a BOM, for Excel)."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(_template_rows())
+    return ("\ufeff" + out.getvalue()).encode()
+
+
+def template_xlsx() -> bytes:
+    """An Excel upload template; every cell is text, so Excel keeps ``2024-05`` a month."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "reports"
+    numeric = {"quantity", *WASTE_COLUMNS}
+    for r, row in enumerate(_template_rows(), start=1):
+        for c, (name, value) in enumerate(zip(UPLOAD_COLUMNS, row, strict=True), start=1):
+            cell = sheet.cell(row=r, column=c)
+            if r > 1 and name in numeric and value:
+                cell.value = float(value)
+            else:
+                cell.value = value
+                cell.number_format = "@"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -391,8 +391,14 @@ def read_revisions(
 # --- aggregates for inventories, targets and checks --------------------------------------------
 
 
-def _latest_heads(*, period_from: str, period_to: str, as_of: datetime | None) -> Select[Any]:
-    """(enterprise_id, period, revision_id) of the revision that counts for each month."""
+def latest_heads(*, period_from: str, period_to: str, as_of: datetime | None) -> Select[Any]:
+    """The revision that counts for each month in ``[period_from, period_to]`` (``YYYY-MM``).
+
+    A SELECT of ``enterprise_id``, ``period`` and ``revision_id``, one row per reported month:
+    the month's latest revision (from its head row), or with ``as_of`` (aware) the latest
+    revision submitted at or before that instant. Use it as a subquery and join
+    ``report_lines`` on ``revision_id``.
+    """
     if as_of is None:
         return select(
             months_t.c.enterprise_id,
@@ -425,6 +431,9 @@ def _latest_heads(*, period_from: str, period_to: str, as_of: datetime | None) -
         & (revisions_t.c.period == newest.c.period)
         & (revisions_t.c.revision == newest.c.revision),
     )
+
+
+_latest_heads = latest_heads  # the former private name, still imported by api.inventory
 
 
 def _scoped(stmt: Select[Any], usccs: Sequence[str] | None, park_code: str | None) -> Select[Any]:
@@ -501,7 +510,7 @@ def aggregate_latest(
         section, item and canonical unit, ordered by enterprise (registry order), month,
         section, item and unit.
     """
-    heads = _latest_heads(
+    heads = latest_heads(
         period_from=f"{year_from:04d}-01", period_to=f"{year_to:04d}-12", as_of=as_of
     ).subquery("heads")
     keys = (
@@ -587,7 +596,7 @@ def reported_periods(
         Columns ``uscc``, ``park_code``, ``period`` (``YYYY-MM``) and ``revision`` (the number of
         the revision that counts, as of ``as_of`` if given), sorted by uscc and period.
     """
-    heads = _latest_heads(
+    heads = latest_heads(
         period_from=f"{year_from:04d}-01", period_to=f"{year_to:04d}-12", as_of=as_of
     ).subquery("heads")
     stmt = (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 from pydantic import TypeAdapter
@@ -21,6 +21,8 @@ from api.reports.parsing import (
     parse_csv,
     parse_json_batch,
     parse_xlsx,
+    template_csv,
+    template_xlsx,
 )
 from api.reports.schemas import (
     EXAMPLE_BODY,
@@ -290,6 +292,36 @@ def import_batch(
         lines=stored.lines,
         batch_id=stored.batch_id,
         submitted_at=stored.submitted_at,
+    )
+
+
+@router.get(
+    "/reports/batch/template",
+    responses={
+        **READ_ERRORS,
+        200: {
+            "description": "A template with the columns and one example month",
+            "content": {"text/csv": {"example": _CSV_EXAMPLE}, XLSX_TYPE: {}},
+        },
+    },
+    response_class=Response,
+    summary="Download a CSV or Excel template for batch imports",
+)
+def batch_template(
+    principal: CurrentPrincipal,
+    format: Annotated[Literal["csv", "xlsx"], Query(description="csv or xlsx")] = "csv",
+) -> Response:
+    """The upload's columns and an example month; fill it in and POST it to the batch import."""
+    if format == "xlsx":
+        return Response(
+            template_xlsx(),
+            media_type=XLSX_TYPE,
+            headers={"Content-Disposition": 'attachment; filename="reports-template.xlsx"'},
+        )
+    return Response(
+        template_csv(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="reports-template.csv"'},
     )
 
 

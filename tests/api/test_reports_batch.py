@@ -452,3 +452,27 @@ def test_a_batch_of_100000_lines(client: TestClient, world: World) -> None:
     # Each month: 1,000 meters × 1.5 万千瓦时 × 10⁴ kWh/万千瓦时 = 15,000,000 kWh.
     assert len(agg) == 100
     assert agg["quantity"].to_numpy() == pytest.approx([15_000_000] * 100)
+
+
+def test_the_templates_fill_in_and_import(client: TestClient, world: World) -> None:
+    a = world.enterprises["a"]
+    r = client.get(f"{BATCH}/template", headers=world.headers("ent_a"))
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    filled = r.content.decode("utf-8-sig").replace("91500110MA5U5K7X4K", a)
+    r = post_raw(client, world, "ent_a", filled.encode(), "text/csv")
+    assert r.status_code == 200, r.text
+    assert r.json()["lines"] == 7
+
+    r = client.get(f"{BATCH}/template?format=xlsx", headers=world.headers("ent_a"))
+    assert r.status_code == 200 and r.headers["content-type"] == XLSX_TYPE
+    book = openpyxl.load_workbook(io.BytesIO(r.content))
+    sheet = book.worksheets[0]
+    assert [c.value for c in sheet[1]] == list(UPLOAD_COLUMNS)
+    for row in sheet.iter_rows(min_row=2):
+        row[0].value = a
+    out = io.BytesIO()
+    book.save(out)
+    r = post_raw(client, world, "ent_a", out.getvalue(), XLSX_TYPE)
+    assert r.status_code == 200, r.text
+    assert latest(client, world, "a", "2024-05")["revision"] == 2
+    assert client.get(f"{BATCH}/template").status_code == 401
