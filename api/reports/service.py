@@ -89,6 +89,22 @@ def _check_not_empty(parsed: Parsed) -> list[InvalidInput]:
     ]
 
 
+_CONTROL = r"[\x00-\x1f\x7f-\x9f]"
+
+
+def _check_text(parsed: Parsed) -> list[InvalidInput]:
+    """Refuse control characters (NUL, line breaks ...) in names and units: PostgreSQL cannot
+    store NUL, and a product name is shown back to people."""
+    errors: list[InvalidInput] = []
+    for field in ("item", "unit"):
+        bad = parsed.lines[field].astype("str").str.contains(_CONTROL, regex=True).to_numpy()
+        for label in np.flatnonzero(bad).tolist():
+            errors.append(
+                InvalidInput(f"{field} contains a control character", parsed.line_loc(label, field))
+            )
+    return errors
+
+
 def _normalise(parsed: Parsed) -> pd.DataFrame:
     """The lines, normalised; errors re-located into the caller's document."""
     try:
@@ -197,6 +213,7 @@ def _store(
     errors = parsed.errors + list(prior_errors or [])
     errors += _check_periods(parsed, today)
     errors += _check_not_empty(parsed)
+    errors += _check_text(parsed)
     try:
         lines = _normalise(parsed)
     except ValidationFailed as exc:

@@ -329,6 +329,17 @@ BAD_BODIES: list[tuple[str, Any, list[Any]]] = [
         ["body", "solid_waste", 0, "generated"],
     ),
     (
+        # PostgreSQL cannot store NUL; no name or unit carries control characters
+        "NUL in a product name",
+        _with("production", {"product": "gear\u0000box", "quantity": 1, "unit": "t"}),
+        ["body", "production", 0, "product"],
+    ),
+    (
+        "line break in a unit",
+        _with(E, {**ELEC, "unit": "kWh\n"}),
+        ["body", E, 0, "unit"],
+    ),
+    (
         "product name too long",
         _with("production", {"product": "x" * 101, "quantity": 1, "unit": "t"}),
         ["body", "production", 0, "product"],
