@@ -28,6 +28,10 @@ def get_session(request: Request) -> Iterator[Session]:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
+MAX_INT = 2**31 - 1
+"""The largest id, offset or count a parameter may take: the databases' ``integer``. Every
+integer parameter is bounded, so that no number too large for the database reaches it."""
+
 _bearer = HTTPBearer(auto_error=False, description="A token from `carbon token create`.")
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
@@ -13,6 +14,7 @@ from api.auth.ratelimit import FailureLimiter
 from api.db import make_engine
 from api.errors import install_error_handlers
 from api.limits_middleware import BodySizeLimit
+from api.openapi import Problem
 from api.registry.router import router as registry_router
 from api.routers import ROUTERS
 from api.settings import Settings, get_settings
@@ -61,7 +63,62 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(registry_router)
     for router in ROUTERS:
         app.include_router(router)
+    app.openapi = _documenting_every_error(app.openapi)  # type: ignore[method-assign]
     return app
+
+
+# Answers that the service gives on any route, whatever the route declares: the body-size
+# middleware (413), the body parser (400 for a body that is not what its media type says),
+# the bearer-token dependency (401, 429). Documented on every operation they can reach.
+_TRANSPORT_ERRORS: dict[str, tuple[str, str]] = {
+    "400": ("body", "The body cannot be parsed as its content type says (e.g. not UTF-8)"),
+    "413": ("body", "Request body too large"),
+    "401": ("auth", "Missing or invalid bearer token"),
+    "429": ("auth", "Too many failed authentications from this client"),
+}
+
+
+def _documenting_every_error(openapi: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    """Wrap FastAPI's schema builder so that every error answer is documented as it is sent.
+
+    Errors go out as ``application/problem+json`` with a :class:`~api.openapi.Problem` body;
+    FastAPI lists a response model under ``application/json``, so the schema is moved under
+    the media type actually sent. Codes the middleware and dependencies can answer on any
+    route (:data:`_TRANSPORT_ERRORS`) are added where they apply.
+    """
+    done: dict[str, dict[str, Any]] = {}
+
+    def build() -> dict[str, Any]:
+        if "schema" in done:
+            return done["schema"]
+        schema = openapi()
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas.setdefault(
+            "Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        )
+        problem_ref = {"$ref": "#/components/schemas/Problem"}
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                responses: dict[str, Any] = operation.setdefault("responses", {})
+                applies = {
+                    "body": "requestBody" in operation,
+                    "auth": bool(operation.get("security")),
+                }
+                for code, (when, description) in _TRANSPORT_ERRORS.items():
+                    if applies[when] and code not in responses:
+                        responses[code] = {"description": description}
+                for code, response in responses.items():
+                    if not code.isdigit() or int(code) < 400:
+                        continue
+                    content = response.setdefault("content", {})
+                    plain = content.pop("application/json", None)
+                    sent = content.setdefault("application/problem+json", {})
+                    if "schema" not in sent:
+                        sent["schema"] = (plain or {}).get("schema", problem_ref)
+        done["schema"] = schema
+        return schema
+
+    return build
 
 
 def configure_logging(level: str) -> None:

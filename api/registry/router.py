@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from api.deps import CurrentPrincipal, SessionDep
+from api.deps import MAX_INT, CurrentPrincipal, SessionDep
 from api.models import Enterprise, Park
 from api.openapi import READ_ERRORS, WRITE_ERRORS
 from api.registry import repository, service
@@ -68,7 +68,7 @@ def list_enterprises(
     park_code: Annotated[str | None, Query(description="Only this park's enterprises")] = None,
     above_designated_size: Annotated[bool | None, Query(description="规模以上 only")] = None,
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
 ) -> list[EnterpriseOut]:
     rows = repository.list_enterprises(
         session,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Res
 from pydantic import TypeAdapter
 from starlette.datastructures import UploadFile
 
-from api.deps import CurrentPrincipal, SessionDep, SettingsDep
+from api.deps import MAX_INT, CurrentPrincipal, SessionDep, SettingsDep
 from api.openapi import READ_ERRORS, WRITE_ERRORS, Problem
 from api.reports import service
 from api.reports.parsing import (
@@ -110,7 +110,7 @@ def list_revisions(
 def get_revision(
     uscc: USCC,
     period: PERIOD,
-    revision: Annotated[int, Path(ge=1, description="Revision number, from 1")],
+    revision: Annotated[int, Path(ge=1, le=MAX_INT, description="Revision number, from 1")],
     session: SessionDep,
     principal: CurrentPrincipal,
 ) -> ReportOut:
