@@ -268,6 +268,10 @@ def demo_load(
     through: Annotated[
         str | None, typer.Option(help="Last month to report, YYYY-MM (default: the last full one)")
     ] = None,
+    checks: Annotated[
+        bool,
+        typer.Option(help="Run the scheduled checks over the last 12 months after loading"),
+    ] = True,
 ) -> None:
     """Load the DEMONSTRATION district: invented enterprises (names with 示范) and their monthly
     reports from 2020-01, calibrated to the plan's 2020 figures. One transaction; the reports go
@@ -276,7 +280,7 @@ def demo_load(
 
     from api.clock import district_today
     from api.db import make_engine
-    from api.demo.load import load_demo
+    from api.demo.load import load_demo, run_demo_checks
     from carbon.errors import CarbonError
     from carbon.periods import parse_period
 
@@ -301,17 +305,28 @@ def demo_load(
         task = bar.add_task("generating the district", total=None)
 
         def begin(self, total: int) -> None:
-            bar.update(self.task, total=total, description="registry")
+            bar.update(self.task, total=total)
 
         def step(self, description: str) -> None:
             bar.update(self.task, advance=1, description=description)
 
     engine = make_engine(settings.database_url)
+    found = None
     try:
         with bar:
             summary = load_demo(
                 engine, today=today, seed=seed, through=last, if_empty=if_empty, progress=_Bar()
             )
+        if summary.loaded and checks and summary.through:
+            bar.update(_Bar.task, completed=0, description="scheduled checks")
+            with bar:
+                found = run_demo_checks(
+                    engine,
+                    settings=settings,
+                    through=parse_period(summary.through, today=today),
+                    today=today,
+                    progress=_Bar(),
+                )
     except CarbonError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
@@ -327,6 +342,11 @@ def demo_load(
         f"{summary.through}, {summary.certifications} green certifications, {summary.limits} "
         f"energy-intensity limits, in {summary.seconds:.1f} s."
     )
+    if found is not None:
+        err.print(
+            f"Ran the scheduled checks over the last 12 months: {found.runs} runs, "
+            f"{found.flagged} alerts flagged, {found.failed} failed."
+        )
 
 
 if __name__ == "__main__":

@@ -92,6 +92,15 @@ def test_demo_load_then_targets(fresh_sqlite: str) -> None:
         assert "no_data" not in statuses and len(statuses) >= 2
         named = [m["name"] for row in rows for m in row["top_movers"]]
         assert named and all("示范" in n for n in named)
+
+        # The load ran the scheduled checks over the last 12 months through the job runner:
+        # 12 months x 2 jobs recorded, and the demo's overrunning enterprises are flagged.
+        said = " ".join(result.stderr.split())  # rich wraps long lines
+        assert "24 runs" in said and "0 failed" in said
+        runs = client.get("/api/v1/jobs/runs?limit=100", headers=h).json()
+        assert len(runs) == 24 and {r["outcome"] for r in runs} == {"succeeded"}
+        alerts = client.get("/api/v1/alerts?kind=energy_intensity_overrun", headers=h).json()
+        assert alerts and all("示范" in a.get("enterprise_name", "示范") for a in alerts)
     finally:
         engine.dispose()
 
