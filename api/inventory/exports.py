@@ -421,6 +421,9 @@ def to_csv(inv: Inventory) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
+_WIDTH_SAMPLE = 200  # rows that set a column's width; a district has thousands
+
+
 def _width(value: Cell) -> int:
     if value is None:
         return 0
@@ -462,7 +465,8 @@ def to_xlsx(inv: Inventory) -> bytes:
         for r, row in enumerate(table.rows, start=2):
             for c, value in enumerate(row):
                 col = table.columns[c]
-                widths[c] = min(max(widths[c], _width(value) + 2), 60)
+                if r < _WIDTH_SAMPLE:
+                    widths[c] = min(max(widths[c], _width(value) + 2), 60)
                 if value is None:
                     continue
                 if isinstance(value, bool):

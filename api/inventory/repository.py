@@ -4,9 +4,8 @@ An inventory is linear in activity and its factors depend on the item, the year 
 enterprise's region only, never on the month or the line. So the database sums exactly what
 the inventory needs and no more:
 
-* :func:`activity_by_enterprise`: quantities by enterprise and item (the enterprise breakdown,
-  the rows by source, what is not covered);
-* :func:`activity_by_month`: quantities by month, region and item (the month breakdown);
+* :func:`activity_sums`: quantities by enterprise and item (the enterprise breakdown, the rows
+  by source, what is not covered) and by month, region and item (the month breakdown);
 * :func:`reported_months`: one bit per month reported, per enterprise (the coverage).
 
 Each answer has at most (enterprises × items) rows, however many lines and revisions lie
@@ -41,6 +40,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    tuple_,
 )
 from sqlalchemy.sql import Executable
 from sqlmodel import Session, col
@@ -72,10 +72,17 @@ def enterprises_at(
         stmt = stmt.where(col(Enterprise.uscc) == uscc)
     if park_code is not None:
         stmt = stmt.where(col(Enterprise.park_code) == park_code)
-    frame = pd.DataFrame(session.execute(stmt).all(), columns=list(ENTERPRISE_COLUMNS))
-    frame["id"] = frame["id"].astype(np.int64)
-    frame["above_designated_size"] = frame["above_designated_size"].astype(bool)
-    return frame
+    ids, usccs, names, parks, above, regions = _columns(session, stmt, len(ENTERPRISE_COLUMNS))
+    return pd.DataFrame(
+        {
+            "id": np.asarray(ids, dtype=np.int64),
+            "uscc": np.asarray(usccs, dtype=object),
+            "name": np.asarray(names, dtype=object),
+            "park_code": np.asarray(parks, dtype=object),
+            "above_designated_size": np.asarray(above, dtype=bool),
+            "region": np.asarray(regions, dtype=object),
+        }
+    )
 
 
 class Scope:
@@ -122,24 +129,23 @@ class Scope:
 
     def emitting_lines(self, stmt: Select[Any]) -> Select[Any]:
         """``stmt`` joined to the counting revisions' lines that emit."""
-        emitting = or_(
-            lines_t.c.section == Section.ENERGY.value,
-            and_(
-                lines_t.c.section == Section.PRODUCTION.value,
-                lines_t.c.item.in_(list(PROCESS_PRODUCTS)),
-            ),
+        section = lines_t.c.section
+        emitting = and_(
+            section.in_([Section.ENERGY.value, Section.PRODUCTION.value]),
+            or_(section == Section.ENERGY.value, lines_t.c.item.in_(list(PROCESS_PRODUCTS))),
         )
         return stmt.join(lines_t, (lines_t.c.revision_id == self.heads.c.revision_id) & emitting)
 
 
 @contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Pause the cyclic garbage collector while plain rows are read.
+def paused_cycle_collection() -> Iterator[None]:
+    """Pause the cyclic garbage collector while many small objects are made.
 
-    Many new tuples trigger full collections that scan every object of the process (~80 ms
-    each here), although tuples of numbers and texts hold no cycles; reference counting still
-    frees everything. Only the caller that paused it resumes it, so overlapping callers in
-    other threads never leave it paused.
+    Many new tuples, dicts and floats trigger full collections that scan every object of the
+    process (~80 ms each here), although rows of numbers and texts hold no cycles; reference
+    counting still frees them, and any cycle made meanwhile is collected once resumed. Only
+    the caller that paused it resumes it, so overlapping callers (threads, or nested use)
+    never leave it paused.
     """
     paused = gc.isenabled()
     gc.disable()
@@ -164,10 +170,10 @@ def _columns(session: Session, stmt: Executable, n: int) -> list[tuple[Any, ...]
     Reading the DB-API cursor directly skips building a SQLAlchemy ``Row`` per row, which for
     many rows of plain numbers and texts costs as much as the query.
     """
-    result = session.execute(stmt)
+    result = session.connection().execute(stmt)
     try:
-        with _no_cycle_collection():
-            rows = result.cursor.fetchall()  # type: ignore[attr-defined]
+        with paused_cycle_collection():
+            rows = result.cursor.fetchall()
             return list(zip(*rows, strict=True)) if rows else [()] * n
     finally:
         result.close()
@@ -193,65 +199,88 @@ def _item_columns(item: tuple[Any, ...]) -> dict[str, pd.Categorical]:
     return {"section": section, "item": items}
 
 
-def activity_by_enterprise(session: Session, scope: Scope) -> pd.DataFrame:
-    """Emitting quantities of the scope summed by enterprise and item.
-
-    Returns
-    -------
-    DataFrame
-        Columns ``enterprise_id`` (int), ``section``, ``item`` (categoricals) and
-        ``quantity`` [canonical unit of the item].
-    """
-    _tune(session)
-    heads = scope.heads
-    group = (heads.c.enterprise_id, lines_t.c.item)
-    stmt = select(*group, func.sum(lines_t.c.canonical_quantity)).select_from(heads)
-    stmt = scope.restrict(scope.emitting_lines(stmt)).group_by(*group)
-    ent, item, qty = _columns(session, stmt, 3)
+def _enterprise_frame(ent: Sequence[Any], item: Sequence[Any], qty: Sequence[Any]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "enterprise_id": np.asarray(ent, dtype=np.int64),
-            **_item_columns(item),
+            **_item_columns(tuple(item)),
             "quantity": np.asarray(qty, dtype=np.float64),
         }
     )
 
 
-def activity_by_month(session: Session, scope: Scope, *, by_region: bool) -> pd.DataFrame:
-    """Emitting quantities of the scope summed by month, item and (``by_region``) region.
+def _month_frame(
+    month: Sequence[Any], region: Sequence[Any], item: Sequence[Any], qty: Sequence[Any]
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "month": np.asarray(month, dtype=np.int64),
+            "region": np.asarray(region, dtype=object),
+            **_item_columns(tuple(item)),
+            "quantity": np.asarray(qty, dtype=np.float64),
+        }
+    )
 
-    Without ``by_region`` (every enterprise of the scope in one region) the registry is not
-    joined and ``region`` is ``None``.
+
+def activity_sums(
+    session: Session, scope: Scope, *, by_region: bool
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Emitting quantities of the scope summed by enterprise and item, and by month and item.
+
+    PostgreSQL computes both sums in one pass over the lines (``GROUPING SETS``); SQLite,
+    which has no grouping sets, in two queries.
+
+    Parameters
+    ----------
+    by_region : bool
+        Split the sums by month further by the enterprises' region (needed only where the
+        scope's enterprises lie in more than one region; otherwise ``region`` is ``None``).
 
     Returns
     -------
-    DataFrame
-        Columns ``month`` (int 1-12), ``region``, ``section``, ``item`` and ``quantity``
-        [canonical unit of the item].
+    by_enterprise : DataFrame
+        Columns ``enterprise_id`` (int), ``section``, ``item`` (categoricals) and
+        ``quantity`` [canonical unit of the item].
+    by_month : DataFrame
+        Columns ``month`` (int 1-12), ``region``, ``section``, ``item`` and ``quantity``.
     """
     _tune(session)
     heads = scope.heads
-    month = _month_number(heads.c.period)
-    keys: tuple[ColumnElement[Any], ...] = (month, lines_t.c.item)
+    ent, item, month = heads.c.enterprise_id, lines_t.c.item, _month_number(heads.c.period)
+    region = enterprises_t.c.region
+    total = func.sum(lines_t.c.canonical_quantity)
+    join_registry = by_region or scope.park_code is not None
+
+    def base(*columns: ColumnElement[Any]) -> Select[Any]:
+        stmt = select(*columns).select_from(heads)
+        if join_registry:
+            stmt = stmt.join(enterprises_t, enterprises_t.c.id == heads.c.enterprise_id)
+        return scope.restrict(scope.emitting_lines(stmt), joined=join_registry)
+
+    month_keys = (month, item, region) if by_region else (month, item)
+    if session.get_bind().dialect.name == "postgresql":
+        region_col = region if by_region else literal_column("NULL")
+        stmt = base(func.grouping(ent), ent, month, region_col, item, total).group_by(
+            func.grouping_sets(tuple_(ent, item), tuple_(*month_keys))
+        )
+        flag, ents, months, regions, items, qty = _columns(session, stmt, 6)
+        is_month = np.asarray(flag, dtype=bool)
+        cols = [np.asarray(c, dtype=object) for c in (ents, months, regions, items, qty)]
+        e, m = ~is_month, is_month
+        return (
+            _enterprise_frame(cols[0][e], cols[3][e], cols[4][e]),
+            _month_frame(cols[1][m], cols[2][m], cols[3][m], cols[4][m]),
+        )
+    ents, items, qty = _columns(session, base(ent, item, total).group_by(ent, item), 3)
+    by_enterprise = _enterprise_frame(ents, items, qty)
     if by_region:
-        keys = (*keys, enterprises_t.c.region)
-    stmt = select(*keys, func.sum(lines_t.c.canonical_quantity)).select_from(heads)
-    if by_region:
-        stmt = stmt.join(enterprises_t, enterprises_t.c.id == heads.c.enterprise_id)
-    stmt = scope.restrict(scope.emitting_lines(stmt), joined=by_region).group_by(*keys)
-    if by_region:
-        months, item, regions, qty = _columns(session, stmt, 4)
+        months, items, regions, qty = _columns(
+            session, base(*month_keys, total).group_by(*month_keys), 4
+        )
     else:
-        months, item, qty = _columns(session, stmt, 3)
+        months, items, qty = _columns(session, base(*month_keys, total).group_by(*month_keys), 3)
         regions = (None,) * len(months)
-    return pd.DataFrame(
-        {
-            "month": np.asarray(months, dtype=np.int64),
-            "region": np.asarray(regions, dtype=object),
-            **_item_columns(item),
-            "quantity": np.asarray(qty, dtype=np.float64),
-        }
-    )
+    return by_enterprise, _month_frame(months, regions, items, qty)
 
 
 def reported_months(session: Session, scope: Scope) -> pd.DataFrame:
@@ -274,11 +303,6 @@ def reported_months(session: Session, scope: Scope) -> pd.DataFrame:
             "months": np.asarray(mask, dtype=np.int64),
         }
     )
-
-
-def month_bits(months: Sequence[int]) -> int:
-    """The bit mask of ``months`` (1-12), as :func:`reported_months` writes them."""
-    return sum(1 << m for m in months)
 
 
 def months_of(mask: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:

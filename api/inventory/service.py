@@ -34,8 +34,6 @@ from api.auth.principal import Principal, Role
 from api.errors import Forbidden
 from api.inventory import repository
 from api.inventory.schemas import (
-    Coverage,
-    EnterpriseRow,
     FactorUsed,
     FuelSource,
     GridFactor,
@@ -45,8 +43,6 @@ from api.inventory.schemas import (
     GwpName,
     Inventory,
     Level,
-    MissingMonths,
-    MonthRow,
     NotCovered,
     ProcessSource,
     Scope2Method,
@@ -189,18 +185,20 @@ def build_inventory(
         park_code=subject.park_code,
         as_of=query.as_of,
     )
-    one_region = enterprises["region"].nunique() <= 1
-    return assemble(
-        subject,
-        query,
-        enterprises,
-        repository.activity_by_enterprise(session, scope),
-        repository.activity_by_month(session, scope, by_region=not one_region),
-        repository.reported_months(session, scope),
-        factors or load_factor_set(),
-        today=today,
-        now=now or datetime.now(UTC),
-    )
+    by_region = enterprises["region"].nunique() > 1
+    with repository.paused_cycle_collection():
+        enterprise_sums, month_sums = repository.activity_sums(session, scope, by_region=by_region)
+        return assemble(
+            subject,
+            query,
+            enterprises,
+            enterprise_sums,
+            month_sums,
+            repository.reported_months(session, scope),
+            factors or load_factor_set(),
+            today=today,
+            now=now or datetime.now(UTC),
+        )
 
 
 def enterprise_activity(
@@ -518,9 +516,9 @@ def assemble(
         Every enterprise at the level (:func:`repository.enterprises_at`).
     enterprise_sums : DataFrame
         Quantities by ``enterprise_id, section, item`` in the canonical unit
-        (:func:`repository.activity_by_enterprise`).
+        (:func:`repository.activity_sums`).
     month_sums : DataFrame
-        Quantities by ``month, region, section, item`` (:func:`repository.activity_by_month`).
+        Quantities by ``month, region, section, item`` (:func:`repository.activity_sums`).
     reported : DataFrame
         ``enterprise_id`` and the bit mask of its ``months`` reported
         (:func:`repository.reported_months`).
@@ -574,31 +572,34 @@ def assemble(
     grid[rep_pos[ok]] = repository.months_of(reported["months"].to_numpy(dtype=np.int64)[ok])
     current = Period.of(today)
     due = [m for m in months if Period(query.year, m) < current]
-    missing_rows = []
-    names = enterprises["name"].to_numpy()
-    parks = enterprises["park_code"].to_numpy()
+    usccs = [str(u) for u in enterprises["uscc"].tolist()]
+    names = [str(n) for n in enterprises["name"].tolist()]
+    parks = [None if p is None or pd.isna(p) else str(p) for p in enterprises["park_code"].tolist()]
+    due_periods = [f"{query.year}-{m:02d}" for m in due]
+    flags = grid[:, [m - 1 for m in due]].tolist()  # per enterprise, per due month
     lacking = ~grid[:, [m - 1 for m in due]].all(axis=1) if due else np.zeros(n_ent, dtype=bool)
-    for i in np.flatnonzero(lacking).tolist():
-        missing_rows.append(
-            MissingMonths(
-                uscc=str(ent_index[i]),
-                name=str(names[i]),
-                park_code=None if pd.isna(parks[i]) else str(parks[i]),
-                missing=[f"{query.year}-{m:02d}" for m in due if not grid[i, m - 1]],
-            )
-        )
-
+    # Rows per enterprise are plain dicts, validated at the end in one pass of pydantic-core
+    # with the whole answer: one Python-level model per row would cost more than the rest.
+    missing_rows = [
+        {
+            "uscc": usccs[i],
+            "name": names[i],
+            "park_code": parks[i],
+            "missing": [p for p, seen in zip(due_periods, flags[i], strict=True) if not seen],
+        }
+        for i in np.flatnonzero(lacking).tolist()
+    ]
     factors_used, provisional = _factor_rows(result, factors)
     not_covered = _not_covered(result)
-    coverage = Coverage(
-        complete=not missing_rows and not provisional and not not_covered,
-        enterprises_expected=n_ent,
-        enterprises_reported=int(grid.any(axis=1).sum()),
-        months_expected=[f"{query.year}-{m:02d}" for m in due],
-        enterprises_missing_months=missing_rows,
-        provisional_factors=provisional,
-        not_covered=not_covered,
-    )
+    coverage = {
+        "complete": not missing_rows and not provisional and not not_covered,
+        "enterprises_expected": n_ent,
+        "enterprises_reported": int(grid.any(axis=1).sum()),
+        "months_expected": due_periods,
+        "enterprises_missing_months": missing_rows,
+        "provisional_factors": provisional,
+        "not_covered": not_covered,
+    }
 
     months_reported = grid.sum(axis=1).tolist()
     above = enterprises["above_designated_size"].tolist()
@@ -606,68 +607,69 @@ def assemble(
     ent_s2 = by_ent[:, col].tolist()
     ent_tce = e_ent.tolist()
     by_enterprise = [
-        EnterpriseRow(
-            uscc=str(ent_index[i]),
-            name=str(names[i]),
-            park_code=None if pd.isna(parks[i]) else str(parks[i]),
-            above_designated_size=bool(above[i]),
-            months_reported=months_reported[i],
-            scope1_tco2e=ent_s1[i],
-            scope2_tco2e=ent_s2[i],
-            scope2_location_tco2e=ent_loc[i],
-            scope2_market_tco2e=ent_mkt[i],
-            total_tco2e=ent_s1[i] + ent_s2[i],
-            energy_tce=ent_tce[i],
-        )
+        {
+            "uscc": usccs[i],
+            "name": names[i],
+            "park_code": parks[i],
+            "above_designated_size": bool(above[i]),
+            "months_reported": months_reported[i],
+            "scope1_tco2e": ent_s1[i],
+            "scope2_tco2e": ent_s2[i],
+            "scope2_location_tco2e": ent_loc[i],
+            "scope2_market_tco2e": ent_mkt[i],
+            "total_tco2e": ent_s1[i] + ent_s2[i],
+            "energy_tce": ent_tce[i],
+        }
         for i in range(n_ent)
     ]
     by_month = [
-        MonthRow(
-            period=f"{query.year}-{m:02d}",
-            enterprises_reported=int(grid[:, m - 1].sum()),
-            scope1_tco2e=float(by_mon[m - 1, 0]),
-            scope2_tco2e=float(by_mon[m - 1, col]),
-            scope2_location_tco2e=float(by_mon[m - 1, 1]),
-            scope2_market_tco2e=float(by_mon[m - 1, 2]),
-            total_tco2e=float(by_mon[m - 1, 0] + by_mon[m - 1, col]),
-            energy_tce=float(e_mon[m - 1]),
-        )
+        {
+            "period": f"{query.year}-{m:02d}",
+            "enterprises_reported": int(grid[:, m - 1].sum()),
+            "scope1_tco2e": float(by_mon[m - 1, 0]),
+            "scope2_tco2e": float(by_mon[m - 1, col]),
+            "scope2_location_tco2e": float(by_mon[m - 1, 1]),
+            "scope2_market_tco2e": float(by_mon[m - 1, 2]),
+            "total_tco2e": float(by_mon[m - 1, 0] + by_mon[m - 1, col]),
+            "energy_tce": float(e_mon[m - 1]),
+        }
         for m in months
     ]
     sources = _by_source(rows)
-    asked = [s for s in sources if s.scope == 1 or s.scope2_method is query.scope2]
-    other = [s for s in sources if s.scope == 2 and s.scope2_method is not query.scope2]
-    energy_total = float(e_ent.sum())
-    return Inventory(
-        level=subject.level,
-        id=subject.id,
-        name=subject.name,
-        year=query.year,
-        month=query.month,
-        as_of=query.as_of.astimezone(UTC) if query.as_of is not None else None,
-        generated_at=now,
-        scope2_method=query.scope2,
-        grid_factor=query.grid_factor,
-        fuel_source=query.fuel_source,
-        process_source=query.process_source,
-        gwp=_gwp_info(result, query, factors),
-        total_tco2e=s1 + chosen,
-        scope1_tco2e=s1,
-        scope2_tco2e=chosen,
-        scope2_location_tco2e=loc,
-        scope2_market_tco2e=mkt,
-        total_location_tco2e=s1 + loc,
-        total_market_tco2e=s1 + mkt,
-        energy_tce=energy_total,
-        energy_tce_equal_value=_equal_value(result),
-        by_source=asked,
-        scope2_other_method=other,
-        by_enterprise=by_enterprise,
-        by_month=by_month,
-        grid_factor_series=_grid_series(rows, query, factors),
-        factors_used=factors_used,
-        coverage=coverage,
-        method_notes=method_notes(subject, query, [f"{query.year}-{m:02d}" for m in due]),
+    return Inventory.model_validate(
+        {
+            "level": subject.level,
+            "id": subject.id,
+            "name": subject.name,
+            "year": query.year,
+            "month": query.month,
+            "as_of": query.as_of.astimezone(UTC) if query.as_of is not None else None,
+            "generated_at": now,
+            "scope2_method": query.scope2,
+            "grid_factor": query.grid_factor,
+            "fuel_source": query.fuel_source,
+            "process_source": query.process_source,
+            "gwp": _gwp_info(result, query, factors),
+            "total_tco2e": s1 + chosen,
+            "scope1_tco2e": s1,
+            "scope2_tco2e": chosen,
+            "scope2_location_tco2e": loc,
+            "scope2_market_tco2e": mkt,
+            "total_location_tco2e": s1 + loc,
+            "total_market_tco2e": s1 + mkt,
+            "energy_tce": float(e_ent.sum()),
+            "energy_tce_equal_value": _equal_value(result),
+            "by_source": [s for s in sources if s.scope == 1 or s.scope2_method is query.scope2],
+            "scope2_other_method": [
+                s for s in sources if s.scope == 2 and s.scope2_method is not query.scope2
+            ],
+            "by_enterprise": by_enterprise,
+            "by_month": by_month,
+            "grid_factor_series": _grid_series(rows, query, factors),
+            "factors_used": factors_used,
+            "coverage": coverage,
+            "method_notes": method_notes(subject, query, due_periods),
+        }
     )
 
 
