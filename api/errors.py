@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from carbon.errors import Conflict, InvalidInput, NotFound, ValidationFailed
@@ -134,6 +135,18 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return problem(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value the schemas let through: a NUL character in text
+        # (PostgreSQL text cannot hold one) or a number beyond the column's range. Bad input,
+        # and the transaction is rolled back, so nothing is written; logged so that the
+        # schema missing the bound can be found.
+        reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+        log.warning(
+            "value refused by the database on %s %s: %s", request.method, request.url.path, reason
+        )
+        return problem(422, f"a value in the request cannot be stored: {reason}")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

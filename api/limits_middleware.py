@@ -9,7 +9,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class BodySizeLimit:
-    """ASGI middleware: ``limit_for(path)`` bytes at most, by Content-Length and as streamed."""
+    """ASGI middleware: ``limit_for(path)`` bytes at most, by Content-Length and as streamed.
+
+    A declared Content-Length over the limit is refused before the body is read. A body sent
+    without one (chunked) is counted as it arrives; past the limit the application's reading
+    fails, and whatever it would answer is replaced by the 413.
+    """
 
     def __init__(self, app: ASGIApp, limit_for: Callable[[str], int]) -> None:
         self.app = app
@@ -30,27 +35,39 @@ class BodySizeLimit:
                     await _reject(send, limit)
                     return
         received = 0
-        responded = False
+        exceeded = False  # the body went over the limit
+        started = False  # a response has begun going out
+        replaced = False  # the 413 went out instead of the app's answer
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
+            if exceeded:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    exceeded = True
                     raise _TooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal responded
+        async def guarded_send(message: Message) -> None:
+            # A body parser may catch the overflow and answer something else (FastAPI turns
+            # any error while reading a JSON body into a 400): the 413 goes out instead.
+            nonlocal started, replaced
+            if exceeded and not started:
+                if not replaced:
+                    replaced = True
+                    await _reject(send, limit)
+                return
             if message["type"] == "http.response.start":
-                responded = True
+                started = True
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            await self.app(scope, limited_receive, guarded_send)
         except _TooLarge:
-            if not responded:
+            if not started and not replaced:
                 await _reject(send, limit)
 
 

@@ -6,6 +6,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+PRINTABLE = r"^[^\x00-\x1f\x7f-\x9f]*$"
+"""No control characters (NUL, line breaks ...): PostgreSQL text cannot hold NUL, and names
+are shown back to people and written into exported spreadsheets."""
+
 
 class ParkIn(BaseModel):
     model_config = ConfigDict(
@@ -15,8 +19,10 @@ class ParkIn(BaseModel):
         },
     )
 
-    code: str = Field(description="Upper-case code, e.g. BEIDU", min_length=2, max_length=32)
-    name: str = Field(min_length=1, max_length=100)
+    code: str = Field(
+        description="Upper-case code, e.g. BEIDU", min_length=2, max_length=32, pattern=PRINTABLE
+    )
+    name: str = Field(min_length=1, max_length=100, pattern=PRINTABLE)
     counts_as_park: bool = Field(
         default=True, description="False for a town cluster that does not count as a park"
     )
@@ -47,12 +53,20 @@ class EnterpriseIn(BaseModel):
     )
 
     uscc: str = Field(description="18-character unified social credit code (GB 32100-2015)")
-    name: str = Field(min_length=1, max_length=200)
-    park_code: str | None = Field(default=None, description="Park code, or null outside parks")
+    name: str = Field(min_length=1, max_length=200, pattern=PRINTABLE)
+    park_code: str | None = Field(
+        default=None,
+        max_length=32,
+        pattern=PRINTABLE,
+        description="Park code, or null outside parks",
+    )
     industry_code: str = Field(description="GB/T 4754-2017 class code, four digits")
     above_designated_size: bool = Field(default=True, description="规模以上工业企业")
     region: str = Field(
-        default="CN-CQ", max_length=10, description="ISO 3166-2 province code for grid factors"
+        default="CN-CQ",
+        max_length=10,
+        pattern=PRINTABLE,
+        description="ISO 3166-2 province code for grid factors",
     )
 
 
@@ -64,11 +78,11 @@ class EnterprisePatch(BaseModel):
         },
     )
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    park_code: str | None = None
+    name: str | None = Field(default=None, min_length=1, max_length=200, pattern=PRINTABLE)
+    park_code: str | None = Field(default=None, max_length=32, pattern=PRINTABLE)
     industry_code: str | None = None
     above_designated_size: bool | None = None
-    region: str | None = Field(default=None, max_length=10)
+    region: str | None = Field(default=None, max_length=10, pattern=PRINTABLE)
 
 
 class EnterpriseOut(BaseModel):

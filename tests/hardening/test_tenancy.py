@@ -40,6 +40,7 @@ FOREIGN: dict[str, tuple[str, ...]] = {
 }
 ENTERPRISE_OF_KEY = {"a": OWN_PARK, "b": "QIAOHE", "town": "TOWN_SANJIANG", "small": OWN_PARK}
 _new = itertools.count(100)
+_years = itertools.count(2000)  # a new certification year per call: never a 409 duplicate
 
 
 @dataclass
@@ -212,7 +213,7 @@ MATRIX: dict[tuple[str, str], Op] = {
         lambda c: one(
             "POST",
             E + "/certifications",
-            json={"kind": "green_product", "level": "national", "year": 2000 + next(_new) % 100},
+            json={"kind": "green_product", "level": "national", "year": next(_years)},
         )(c),
         MANAGERS,
     ),
