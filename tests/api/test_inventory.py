@@ -294,6 +294,53 @@ def test_district_inventory(client: TestClient, reports: World) -> None:
     assert len(cov["enterprises_missing_months"]) == 5
 
 
+def test_enterprises_in_two_provinces(client: TestClient, reports: World) -> None:
+    # b moves its registration to Sichuan: its grid power now takes Sichuan's 2022 factor,
+    # 0.1404 kgCO2/kWh (MEE/NBS 2022, 省级 四川): 10 000 kWh x 0.1404e-3 = 1.404 tCO2.
+    b = reports.enterprises["b"]
+    r = client.patch(
+        f"/api/v1/enterprises/{b}", json={"region": "CN-SC"}, headers=reports.headers("admin")
+    )
+    assert r.status_code == 200, r.text
+    put(client, reports, "b", "2022-06", S_MAR)  # 10 000 kWh grid power
+    inv = inventory(client, reports, level="district", year=2022)
+    rows = {e["uscc"]: e for e in inv["by_enterprise"]}
+    assert rows[b]["scope2_location_tco2e"] == pytest.approx(1.404)
+    assert rows[b]["scope2_market_tco2e"] == pytest.approx(S_MAR_MKT)  # national, 5.856
+    june = next(m for m in inv["by_month"] if m["period"] == "2022-06")
+    assert june["scope2_location_tco2e"] == pytest.approx(1.404)
+    march = next(m for m in inv["by_month"] if m["period"] == "2022-03")
+    assert march["scope2_location_tco2e"] == pytest.approx(A_MAR_GRID_LOC + S_MAR_LOC)
+    assert sum(m["total_tco2e"] for m in inv["by_month"]) == pytest.approx(inv["total_tco2e"])
+    series = {(f["region"], f["value"]) for f in inv["grid_factor_series"]["factors"]}
+    assert series == {("CN-CQ", 0.5227), ("CN-SC", 0.1404)}
+    grid = _source(inv, 2, "electricity_grid")
+    assert grid["activity"] == pytest.approx(1_256_000 + 10_000 + 10_000)
+    assert grid["tco2e"] == pytest.approx(A_MAR_GRID_LOC + S_MAR_LOC + 1.404)
+    assert sorted(grid["factor_ids"]) == [
+        "mee_grid-2022:grid_average:CN-CQ",
+        "mee_grid-2022:grid_average:CN-SC",
+    ]
+
+
+def test_province_without_factor_uses_national_provisionally(
+    client: TestClient, world: World
+) -> None:
+    # Tibet has no provincial factor in the library: the national 2022 average is used,
+    # 10 000 kWh x 0.5366e-3 = 5.366 tCO2, and marked provisional.
+    outside = world.enterprises["outside"]
+    r = client.patch(
+        f"/api/v1/enterprises/{outside}", json={"region": "CN-XZ"}, headers=world.headers("admin")
+    )
+    assert r.status_code == 200, r.text
+    put(client, world, "outside", "2022-03", S_MAR)
+    inv = inventory(client, world, level="enterprise", id=outside, year=2022)
+    assert inv["scope2_location_tco2e"] == pytest.approx(5.366)
+    assert inv["coverage"]["provisional_factors"] == ["mee_grid-2022:grid_average:CN"]
+    [year] = inv["grid_factor_series"]["factors"]
+    assert (year["region"], year["provisional"]) == ("CN", True)
+
+
 def test_month_inventory(client: TestClient, reports: World) -> None:
     inv = inventory(client, reports, level="park", id="BEIDU", year=2022, month=4)
     assert inv["month"] == 4
