@@ -430,21 +430,67 @@ def _cell_text(value: object, *, is_period: bool) -> str:
     return str(value).strip()
 
 
+MAX_XLSX_EXPANDED = 512 * 1024 * 1024
+"""Largest total size of a workbook's parts once unzipped [bytes]: a 100,000-line workbook
+expands to about 23 MB."""
+MAX_XLSX_RATIO = 100
+"""Largest compression ratio of a part over 4 MiB: Excel's XML compresses about 10 to 1; a
+zip bomb, a thousand to one."""
+
+
+def _check_archive(raw: bytes) -> None:
+    """Refuse a workbook that would unzip into far more than it holds (a zip bomb)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            parts = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ValidationFailed(
+            [InvalidInput(f"not a readable .xlsx workbook: {exc}", ("body",))]
+        ) from None
+    total = sum(p.file_size for p in parts)
+    bomb = [
+        p.filename
+        for p in parts
+        if p.file_size > 4 * 1024 * 1024 and p.file_size > MAX_XLSX_RATIO * max(p.compress_size, 1)
+    ]
+    if total > MAX_XLSX_EXPANDED or bomb:
+        raise ValidationFailed(
+            [
+                InvalidInput(
+                    f"the workbook unzips to {total} bytes"
+                    + (f" ({', '.join(bomb)} over {MAX_XLSX_RATIO}:1)" if bomb else "")
+                    + f"; at most {MAX_XLSX_EXPANDED} bytes and {MAX_XLSX_RATIO}:1 are read",
+                    ("body",),
+                )
+            ]
+        )
+
+
 def parse_xlsx(raw: bytes) -> Parsed:
     """An Excel workbook (.xlsx): its first sheet, laid out as the CSV upload.
+
+    Formulas are never evaluated: a formula cell reads as its formula text (``=A2*10``), which
+    is refused where a number is due. A workbook that unzips to far more than it holds, or
+    whose XML declares entities, is refused before its rows are read.
 
     Raises
     ------
     ValidationFailed
         If the file is not an .xlsx workbook, or its header or rows are malformed.
     """
+    import zlib
+    from xml.etree.ElementTree import ParseError
     from zipfile import BadZipFile
 
     import openpyxl
 
+    _check_archive(raw)
+    unreadable = (BadZipFile, KeyError, OSError, ParseError, EOFError, zlib.error)
     try:
-        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except (BadZipFile, KeyError, OSError, ValueError) as exc:
+        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
+    except (*unreadable, ValueError) as exc:
         raise ValidationFailed(
             [InvalidInput(f"not a readable .xlsx workbook: {exc}", ("body",))]
         ) from None
@@ -478,6 +524,12 @@ def parse_xlsx(raw: bytes) -> Parsed:
                 )
             cells.append(values)
             numbers.append(number)
+    except ValidationFailed:
+        raise
+    except (*unreadable, ValueError) as exc:  # malformed XML, entities (defusedxml) ...
+        raise ValidationFailed(
+            [InvalidInput(f"not a readable .xlsx workbook: {exc}", ("body",))]
+        ) from None
     finally:
         book.close()
     rows = (
