@@ -2,11 +2,12 @@
 
 The work is split so that each part does what it is fast at:
 
-1. the database sums the canonical quantities of the revision that counts for each month by
-   enterprise, month and item (:func:`api.inventory.repository.emission_activity`);
-2. :func:`carbon.emissions.compute_emissions` applies the factors to that small table, on
+1. the database sums the canonical quantities of the revision that counts for each month,
+   by enterprise and item and by month and item (:func:`api.inventory.repository.
+   activity_sums`), and marks the months each enterprise reported;
+2. :func:`carbon.emissions.compute_emissions` applies the factors to those small tables, on
    whole columns; this is exact because an inventory is linear in activity, and factors
-   depend on the year, the item and the region only, never on the line they are applied to;
+   depend on the year, the item and the region only, never on the month or the line;
 3. :func:`assemble` folds the result into totals, rows by source, by enterprise and by month,
    the factors used and what the inventory does not cover.
 
