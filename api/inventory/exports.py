@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 import xlsxwriter
 
-from api.inventory.schemas import Inventory, Level, SourceRow
+from api.inventory.schemas import EnterpriseRow, Inventory, Level, MonthRow, SourceRow
 
 Kind = Literal["text", "number", "int", "bool", "factor"]
 Cell = str | float | int | bool | None
@@ -209,92 +209,59 @@ def _scope2_other(inv: Inventory) -> Table:
     )
 
 
+_FIGURES = (
+    "scope1_tco2e",
+    "scope2_tco2e",
+    "scope2_location_tco2e",
+    "scope2_market_tco2e",
+    "total_tco2e",
+    "energy_tce",
+)
+
+
+def _figure_columns(method: str) -> tuple[Column, ...]:
+    """The columns of :data:`_FIGURES`, which enterprise and month rows share."""
+    return (
+        Column("范围一", "Scope 1", T, "number"),
+        Column("范围二", f"Scope 2 ({method})", T, "number"),
+        Column("范围二(基于位置)", "Scope 2 location", T, "number"),
+        Column("范围二(基于市场)", "Scope 2 market", T, "number"),
+        Column("排放总量", "Total", T, "number"),
+        Column("能源消费量(当量值)", "Energy", "tce", "number"),
+    )
+
+
+def _figures(row: EnterpriseRow | MonthRow | Inventory) -> list[Cell]:
+    return [getattr(row, name) for name in _FIGURES]
+
+
 def _by_enterprise(inv: Inventory) -> Table:
-    m = inv.scope2_method.value
     cols = (
         Column("统一社会信用代码", "USCC"),
         Column("企业名称", "Enterprise"),
         Column("园区", "Park"),
         Column("规模以上", "Above designated size", kind="bool"),
         Column("已报月数", "Months reported", kind="int"),
-        Column("范围一", "Scope 1", T, "number"),
-        Column("范围二", f"Scope 2 ({m})", T, "number"),
-        Column("范围二(基于位置)", "Scope 2 location", T, "number"),
-        Column("范围二(基于市场)", "Scope 2 market", T, "number"),
-        Column("排放总量", "Total", T, "number"),
-        Column("能源消费量(当量值)", "Energy", "tce", "number"),
+        *_figure_columns(inv.scope2_method.value),
     )
     rows: list[list[Cell]] = [
-        [
-            e.uscc,
-            e.name,
-            e.park_code,
-            e.above_designated_size,
-            e.months_reported,
-            e.scope1_tco2e,
-            e.scope2_tco2e,
-            e.scope2_location_tco2e,
-            e.scope2_market_tco2e,
-            e.total_tco2e,
-            e.energy_tce,
-        ]
+        [e.uscc, e.name, e.park_code, e.above_designated_size, e.months_reported, *_figures(e)]
         for e in inv.by_enterprise
     ]
-    rows.append(
-        [
-            None,
-            "合计 Total",
-            None,
-            None,
-            None,
-            inv.scope1_tco2e,
-            inv.scope2_tco2e,
-            inv.scope2_location_tco2e,
-            inv.scope2_market_tco2e,
-            inv.total_tco2e,
-            inv.energy_tce,
-        ]
-    )
+    rows.append([None, "合计 Total", None, None, None, *_figures(inv)])
     return Table("by_enterprise", "按企业", "By enterprise", cols, rows)
 
 
 def _by_month(inv: Inventory) -> Table:
-    m = inv.scope2_method.value
     cols = (
         Column("月份", "Month"),
         Column("已报企业数", "Enterprises reported", kind="int"),
-        Column("范围一", "Scope 1", T, "number"),
-        Column("范围二", f"Scope 2 ({m})", T, "number"),
-        Column("范围二(基于位置)", "Scope 2 location", T, "number"),
-        Column("范围二(基于市场)", "Scope 2 market", T, "number"),
-        Column("排放总量", "Total", T, "number"),
-        Column("能源消费量(当量值)", "Energy", "tce", "number"),
+        *_figure_columns(inv.scope2_method.value),
     )
     rows: list[list[Cell]] = [
-        [
-            r.period,
-            r.enterprises_reported,
-            r.scope1_tco2e,
-            r.scope2_tco2e,
-            r.scope2_location_tco2e,
-            r.scope2_market_tco2e,
-            r.total_tco2e,
-            r.energy_tce,
-        ]
-        for r in inv.by_month
+        [r.period, r.enterprises_reported, *_figures(r)] for r in inv.by_month
     ]
-    rows.append(
-        [
-            "合计 Total",
-            None,
-            inv.scope1_tco2e,
-            inv.scope2_tco2e,
-            inv.scope2_location_tco2e,
-            inv.scope2_market_tco2e,
-            inv.total_tco2e,
-            inv.energy_tce,
-        ]
-    )
+    rows.append(["合计 Total", None, *_figures(inv)])
     return Table("by_month", "按月份", "By month", cols, rows)
 
 
