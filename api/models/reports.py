@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from api.models.base import created_at_column
@@ -46,6 +54,11 @@ class ReportLine(SQLModel, table=True):
     """
 
     __tablename__ = "report_lines"
+    __table_args__ = (
+        # Covers the aggregates (inventories, targets, checks): they join the counting
+        # revisions' lines and sum canonical quantities by item, reading this index alone.
+        Index("ix_report_lines_aggregate", "revision_id", "section", "item", "canonical_quantity"),
+    )
 
     revision_id: int = Field(
         sa_column=Column(
