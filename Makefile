@@ -45,8 +45,9 @@ postgres:
 	@pg_isready -h 127.0.0.1 -p 5432 || { echo "FATAL: PostgreSQL is not reachable on 127.0.0.1:5432" >&2; exit 1; }
 	@psql "$(PG_URL)" -qtAc 'select 1' >/dev/null || { echo "FATAL: cannot log in to $(PG_URL)" >&2; exit 1; }
 
-bench: $(STAMP)
-	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+# Benchmarks print figures; they are not tests. Each runs on its own: `make bench`.
+bench: $(STAMP) postgres
+	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python -m bench.$$(basename $$f .py) || exit 1; done
 
 clean:
 	rm -rf $(VENV) carbon.db carbon.db-wal carbon.db-shm .mypy_cache .ruff_cache .pytest_cache

@@ -9,7 +9,7 @@ as a caller that reads them from the database builds them.
 Prints the time of the emission calculation (rows, energy, factors used, not covered) and of
 its parts, and the totals, so that a change in speed or result shows.
 
-Run: ``.venv/bin/python bench/bench_core.py [rows]``
+Run: ``.venv/bin/python -m bench.bench_core [rows]``
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ whole year to ``POST /api/v1/reports/batch`` through the application, as JSON an
 and on PostgreSQL (a throwaway database on 127.0.0.1:5432, user postgres, created and dropped
 here), the time of each phase, and the time of ``aggregate_latest`` over the year.
 
-Run: ``.venv/bin/python bench/bench_ingest.py [--enterprises N] [--sqlite-only]``
+Run: ``.venv/bin/python -m bench.bench_ingest [--enterprises N] [--sqlite-only]``
 """
 
 from __future__ import annotations

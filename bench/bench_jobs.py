@@ -8,7 +8,7 @@ scheduler uses, twice (the second run updates every alert in place), and ``missi
 Prints the time of reading and computing alone, then of whole recorded runs (compute, one
 transaction of alert writes, run record).
 
-Run: ``.venv/bin/python bench/bench_jobs.py [--enterprises N]``
+Run: ``.venv/bin/python -m bench.bench_jobs [--enterprises N]``
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Builds a year of monthly reports for a district's enterprises (about 170,000 lin
 meters per carrier, water, solid waste, products and economics, units spelled as enterprises
 write them) and prints lines per second.
 
-Run: ``.venv/bin/python bench/bench_normalise.py [lines]``
+Run: ``.venv/bin/python -m bench.bench_normalise [lines]``
 """
 
 from __future__ import annotations
