@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.auth.principal import Principal, Role
 from api.auth.tokens import verify_token
@@ -15,15 +16,30 @@ from api.errors import Forbidden, TooManyRequests, Unauthorized
 from api.settings import Settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request: committed when the handler returns, rolled back if it raises."""
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
-        try:
-            yield session
+def _finish(session: Session, commit: bool) -> None:
+    try:
+        if commit:
             session.commit()
-        except BaseException:
+        else:
             session.rollback()
-            raise
+    finally:
+        session.close()
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request: committed when the handler returns, rolled back if it raises.
+
+    The answer goes out only after the commit. Opening a session does no I/O, so it happens
+    on the event loop; the commit or rollback runs in the thread pool. (The dependencies
+    here are ``async`` so that a request does not hop to a worker thread for each of them.)
+    """
+    session = Session(request.app.state.engine, expire_on_commit=False)
+    try:
+        yield session
+    except BaseException:
+        await run_in_threadpool(_finish, session, False)
+        raise
+    await run_in_threadpool(_finish, session, True)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -35,7 +51,7 @@ integer parameter is bounded, so that no number too large for the database reach
 _bearer = HTTPBearer(auto_error=False, description="A token from `carbon token create`.")
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -43,29 +59,37 @@ def get_settings_dep(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The principal behind the request's bearer token; 401 when missing or bad."""
+    """The principal behind the request's bearer token; 401 when missing or bad.
+
+    A token verified in the last ``token_cache_seconds`` is not looked up again.
+    """
     limiter = request.app.state.auth_limiter
     client = request.client.host if request.client else "unknown"
     if limiter.blocked(client):
         raise TooManyRequests("too many failed authentications; try again in a minute")
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("missing bearer token")
-    principal = verify_token(session, credentials.credentials)
+    cache = request.app.state.principals
+    principal = cache.get(credentials.credentials)
+    if principal is not None:
+        return principal
+    principal = await run_in_threadpool(verify_token, session, credentials.credentials)
     if principal is None:
         limiter.record(client)
         raise Unauthorized("invalid or revoked token")
+    cache.put(credentials.credentials, principal)
     return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def get_admin(principal: CurrentPrincipal) -> Principal:
+async def get_admin(principal: CurrentPrincipal) -> Principal:
     if principal.role is not Role.ADMIN:
         raise Forbidden("this operation needs an admin token")
     return principal

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from api.auth.ratelimit import FailureLimiter
+from api.auth.tokens import PrincipalCache
 from api.db import make_engine
 from api.errors import install_error_handlers
 from api.limits_middleware import BodySizeLimit
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.auth_limiter = FailureLimiter(settings.auth_failure_limit)
+    app.state.principals = PrincipalCache(settings.token_cache_seconds)
 
     def limit_for(path: str) -> int:
         return settings.max_batch_bytes if path in BATCH_PATHS else settings.max_body_bytes

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     auth_failure_limit: int = 20
     """Failed authentications allowed per client address and minute before 429."""
 
+    token_cache_seconds: float = 5.0
+    """How long a worker trusts a token it has verified without looking it up again [s]; a
+    revoked token stops working within this time. 0 looks every token up on every request."""
+
     scheduler_intensity_cron: str = "0 6 11 * *"
     """When the intensity check runs, district time: a crontab (minute hour day month weekday),
     ``@every 30s`` / ``@every 5m`` / ``@every 1h`` for an interval, or ``off``. Each run checks

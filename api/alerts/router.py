@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from api.alerts import repository, service
 from api.alerts.schemas import AlertGroupOut, AlertOut, AlertPatch, AlertStatus, Severity
-from api.deps import CurrentPrincipal, SessionDep
+from api.deps import MAX_INT, CurrentPrincipal, SessionDep
 from api.openapi import READ_ERRORS, WRITE_ERRORS
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
@@ -25,6 +25,7 @@ KindQ = Annotated[
 ]
 ParkQ = Annotated[str | None, Query(description="Only enterprises of this park")]
 UsccQ = Annotated[str | None, Query(description="Only this enterprise")]
+AlertId = Annotated[int, Path(ge=1, le=MAX_INT, description="The alert's id")]
 
 
 @router.get(
@@ -45,7 +46,7 @@ def list_alerts(
     park: ParkQ = None,
     uscc: UsccQ = None,
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
 ) -> list[AlertOut]:
     """Enterprises see their own alerts, park managers their park's, admins all.
 
@@ -107,7 +108,7 @@ def list_groups(
 @router.get(
     "/alerts/{alert_id}", response_model=AlertOut, responses=READ_ERRORS, summary="One alert"
 )
-def read_alert(alert_id: int, session: SessionDep, principal: CurrentPrincipal) -> AlertOut:
+def read_alert(alert_id: AlertId, session: SessionDep, principal: CurrentPrincipal) -> AlertOut:
     return service.to_out(*service.read_alert(session, principal, alert_id))
 
 
@@ -118,7 +119,7 @@ def read_alert(alert_id: int, session: SessionDep, principal: CurrentPrincipal) 
     summary="Acknowledge, resolve or reopen an alert (park manager or admin)",
 )
 def patch_alert(
-    alert_id: int, body: AlertPatch, session: SessionDep, principal: CurrentPrincipal
+    alert_id: AlertId, body: AlertPatch, session: SessionDep, principal: CurrentPrincipal
 ) -> AlertOut:
     """``{"status": "acknowledged"}`` or ``"resolved"`` (or ``"open"`` to reopen). An
     acknowledged problem that continues next month at no higher severity stays acknowledged;

@@ -10,6 +10,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
+from collections import OrderedDict
 
 from sqlmodel import Session, select
 
@@ -93,3 +96,46 @@ def revoke_token(session: Session, key_id: str) -> None:
         raise NotFound(f"no token with key id {key_id!r}")
     row.revoked_at = utcnow()
     session.add(row)
+
+
+class PrincipalCache:
+    """Principals of recently verified tokens, for ``ttl`` seconds, so that a client's burst of
+    requests costs one token lookup instead of one each.
+
+    Keys are SHA-256 digests of the tokens, never the tokens. Only successful verifications
+    are kept: a bad token is looked up (and counted by the failure limiter) every time. A
+    revoked token stays usable for at most ``ttl`` seconds in a worker that had just seen it;
+    ``ttl = 0`` turns the cache off.
+    """
+
+    def __init__(self, ttl: float, size: int = 10_000) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._items: OrderedDict[bytes, tuple[float, Principal]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(token: str) -> bytes:
+        return hashlib.sha256(token.encode()).digest()
+
+    def get(self, token: str) -> Principal | None:
+        if self.ttl <= 0:
+            return None
+        key = self._key(token)
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            if item[0] <= time.monotonic():
+                del self._items[key]
+                return None
+            return item[1]
+
+    def put(self, token: str, principal: Principal) -> None:
+        if self.ttl <= 0:
+            return
+        with self._lock:
+            self._items[self._key(token)] = (time.monotonic() + self.ttl, principal)
+            self._items.move_to_end(self._key(token))
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)

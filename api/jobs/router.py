@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 
-from api.deps import AdminPrincipal, SessionDep, SettingsDep
+from api.deps import MAX_INT, AdminPrincipal, SessionDep, SettingsDep
 from api.jobs import repository, service
 from api.jobs.schemas import JobOut, JobRunOut, RunIn, RunResultOut
 from api.openapi import READ_ERRORS, WRITE_ERRORS
@@ -53,7 +53,7 @@ def list_runs(
     outcome: Annotated[Literal["running", "succeeded", "failed"] | None, Query()] = None,
     trigger: Annotated[Literal["scheduled", "cli", "api"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
 ) -> list[JobRunOut]:
     from api.alerts.service import check_period
 
@@ -75,5 +75,9 @@ def list_runs(
     responses=READ_ERRORS,
     summary="One job run (admin)",
 )
-def read_run(run_id: int, session: SessionDep, _: AdminPrincipal) -> JobRunOut:
+def read_run(
+    run_id: Annotated[int, Path(ge=1, le=MAX_INT, description="The run's id")],
+    session: SessionDep,
+    _: AdminPrincipal,
+) -> JobRunOut:
     return service.read_run(session, run_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,6 +66,35 @@ def test_the_failure_table_forgets_clients_whose_failures_expired() -> None:
         assert not limiter.blocked(f"10.1.{n // 256}.{n % 256}")
     limiter.blocked("10.9.9.9")
     assert limiter.tracked() <= 1
+
+
+def test_a_revoked_token_stops_working_within_the_cache_time(
+    database_url: str, world: World
+) -> None:
+    """Verified tokens are trusted for ``token_cache_seconds`` without a lookup; revocation
+    takes effect once that has passed (and at once with the cache off)."""
+    from sqlmodel import Session
+
+    from api.auth.tokens import revoke_token
+
+    def revoke(who: str) -> None:
+        with Session(world.engine) as s:
+            revoke_token(s, world.tokens[who].split("_")[1])
+            s.commit()
+
+    cached = TestClient(
+        create_app(Settings(database_url=database_url, token_cache_seconds=0.3), world.engine)
+    )
+    assert cached.get("/api/v1/parks", headers=world.headers("ent_a")).status_code == 200
+    revoke("ent_a")
+    time.sleep(0.35)
+    assert cached.get("/api/v1/parks", headers=world.headers("ent_a")).status_code == 401
+    uncached = TestClient(
+        create_app(Settings(database_url=database_url, token_cache_seconds=0), world.engine)
+    )
+    assert uncached.get("/api/v1/parks", headers=world.headers("ent_b")).status_code == 200
+    revoke("ent_b")
+    assert uncached.get("/api/v1/parks", headers=world.headers("ent_b")).status_code == 401
 
 
 # --- request size limits ----------------------------------------------------------------------
