@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint typecheck pytest postgres bench clean
+.PHONY: run test lint typecheck pytest postgres bench audit load fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,20 @@ postgres:
 # Benchmarks print figures; they are not tests. Each runs on its own: `make bench`.
 bench: $(STAMP) postgres
 	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python -m bench.$$(basename $$f .py) || exit 1; done
+
+# Known vulnerabilities in the installed packages. pip-audit asks PyPI's JSON API (or OSV with
+# `-s osv`) about each package: it needs that network access, which the package mirror used by
+# the test machines does not give (every package comes back "not found on PyPI"), so this is
+# not part of `make test`; --strict makes it fail rather than pass on what it could not check.
+audit: $(STAMP)
+	$(BIN)/pip-audit --local --strict --progress-spinner off
+
+# The longer runs: load (SQLite and PostgreSQL, about a minute) and fuzzing (minutes).
+load: $(STAMP) postgres
+	$(BIN)/python bench/load.py
+
+fuzz: $(STAMP)
+	$(BIN)/python bench/fuzz.py
 
 clean:
 	rm -rf $(VENV) carbon.db carbon.db-wal carbon.db-shm .mypy_cache .ruff_cache .pytest_cache
