@@ -243,23 +243,43 @@ def request_for(kind: str, d: District, rng: random.Random) -> tuple[str, str, d
 
 
 async def drive(
-    base: str, d: District, *, seconds: float, max_requests: int, concurrency: int, seed: int
+    base: str,
+    d: District,
+    *,
+    seconds: float,
+    max_requests: int,
+    concurrency: int,
+    seed: int,
+    rate: float = 0.0,
 ) -> tuple[Results, float, int]:
-    """``concurrency`` users, each on its own keep-alive connection, until time or count."""
+    """``concurrency`` users, each on its own keep-alive connection, until time or count.
+
+    With ``rate`` > 0 the requests are sent on a fixed schedule (open loop: request i is due
+    at ``i / rate`` seconds) and each latency counts from when the request was due, so that a
+    server falling behind shows as latency instead of as fewer requests sent.
+    """
     results = Results()
     kinds = [k for k, _ in MIX]
     weights = [w for _, w in MIX]
     sent = 0
     host, port = base.removeprefix("http://").split(":")
-    stop_at = time.perf_counter() + seconds
+    start = stop_at = 0.0
 
     async def user(n: int) -> None:
         nonlocal sent
         rng = random.Random(seed * 1000 + n)
         conn = Connection(host, int(port))
         await conn.request("GET", "/health", {}, None)  # open the connection
+        await asyncio.sleep(max(0.0, start - time.perf_counter()))
         while time.perf_counter() < stop_at and sent < max_requests:
+            due = None
+            if rate > 0:
+                due = start + sent / rate
+                if due > stop_at:
+                    break
             sent += 1
+            if due is not None:
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
             kind = rng.choices(kinds, weights)[0]
             method, url, kw = request_for(kind, d, rng)
             headers = dict(kw.get("headers", {}))
@@ -269,7 +289,7 @@ async def drive(
             if "json" in kw:
                 body = json.dumps(kw["json"]).encode()
                 headers["Content-Type"] = "application/json"
-            t0 = time.perf_counter()
+            t0 = due if due is not None else time.perf_counter()
             try:
                 status, data = await conn.request(method, url, headers, body)
             except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
@@ -281,9 +301,10 @@ async def drive(
                 if len(results.examples) < 5:
                     results.examples.append(f"{kind}: {method} {url} → {status} {data[:200]!r}")
 
-    t0 = time.perf_counter()
+    start = time.perf_counter() + 0.5  # after every user has opened its connection
+    stop_at = start + seconds
     await asyncio.gather(*(user(n) for n in range(concurrency)))
-    return results, time.perf_counter() - t0, sent
+    return results, time.perf_counter() - start, sent
 
 
 class Connection:
@@ -334,7 +355,9 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def report(backend: str, results: Results, elapsed: float, workers: int) -> dict[str, float]:
+def report(
+    backend: str, results: Results, elapsed: float, workers: int, rate: float = 0.0
+) -> dict[str, float]:
     every = [x for v in results.latencies.values() for x in v]
     n = len(every)
     errors = sum(results.errors.values())
@@ -346,7 +369,9 @@ def report(backend: str, results: Results, elapsed: float, workers: int) -> dict
         "errors": errors,
     }
     print(
-        f"\n== {backend}, {workers} worker(s): {n} requests in {elapsed:.1f} s = "
+        f"\n== {backend}, {workers} worker(s)"
+        + (f", offered {rate:.0f} req/s" if rate else ", closed loop")
+        + f": {n} requests in {elapsed:.1f} s = "
         f"{summary['rps']:.0f} req/s; p50 {summary['p50']:.1f} ms, p90 {summary['p90']:.1f} ms, "
         f"p99 {summary['p99']:.1f} ms; {errors} errors"
     )
@@ -370,6 +395,15 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=32, help="simultaneous clients")
     parser.add_argument("--workers", type=int, default=2, help="carbon serve --workers")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="requests/s on a fixed schedule (open loop); 0: as fast as the users go",
+    )
+    parser.add_argument(
+        "--skip", default="", help="leave out the kinds of request whose name contains this"
+    )
     only = parser.add_mutually_exclusive_group()
     only.add_argument("--sqlite-only", action="store_true")
     only.add_argument("--postgres-only", action="store_true")
@@ -379,6 +413,9 @@ def main() -> int:
         backends = ["sqlite"]
     if args.postgres_only:
         backends = ["postgresql"]
+    global MIX
+    if args.skip:
+        MIX = [(k, w) for k, w in MIX if args.skip not in k]
     failed = False
     for backend in backends:
         print(f"\n{backend}: preparing")
@@ -393,9 +430,10 @@ def main() -> int:
                         max_requests=args.requests,
                         concurrency=args.concurrency,
                         seed=args.seed,
+                        rate=args.rate,
                     )
                 )
-            summary = report(backend, results, elapsed, args.workers)
+            summary = report(backend, results, elapsed, args.workers, args.rate)
             failed |= summary["errors"] > 0
     return 1 if failed else 0
 
