@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 import time
 import zipfile
@@ -204,6 +205,44 @@ def test_a_report_over_one_mebibyte_is_refused_at_the_default_limits(
     headers = {**world.headers("ent_a"), "Content-Type": "application/json"}
     assert client.put(url, content=body, headers=headers).status_code == 413
     assert client.put(url, content=_chunks(body, 65536), headers=headers).status_code == 413
+
+
+# --- values the database cannot hold -----------------------------------------------------------
+
+
+def test_a_nul_character_anywhere_is_refused_never_a_500(client: TestClient, world: World) -> None:
+    """PostgreSQL text cannot hold NUL: in a path, a query or a body it used to reach the
+    database and fail there (500). It is refused (422, or 404 for an identifier that cannot
+    exist), and nothing is written."""
+    a = world.enterprises["a"]
+    h = world.headers("admin")
+    for url in (
+        "/api/v1/parks/A%00B",
+        "/api/v1/alerts?park=A%00B&kind=%00",
+        f"/api/v1/enterprises/{a}%00/reports",
+        "/api/v1/certifications?park=%00",
+        "/api/v1/inventory?level=park&id=%00&year=2022",
+        "/api/v1/jobs/runs?job=%00",
+    ):
+        r = client.get(url, headers=h)
+        assert r.status_code in (200, 404, 422), f"{url}: {r.status_code}"
+        if r.status_code == 200:
+            assert r.json() == []
+    bodies = [
+        ("POST", "/api/v1/parks", {"code": "NUL\u0000", "name": "x"}),
+        ("PATCH", f"/api/v1/enterprises/{a}", {"name": "示范\u0000铝业"}),
+        ("PUT", f"/api/v1/enterprises/{a}/reports/2022-01", {
+            "production": [{"product": "ingot\u0000", "quantity": 1, "unit": "t"}]
+        }),
+    ]  # fmt: skip
+    for method, url, body in bodies:
+        raw = json.dumps(body).encode()  # NUL goes out as the JSON escape \\u0000
+        assert b"\\u0000" in raw
+        r = client.request(
+            method, url, content=raw, headers={**h, "Content-Type": "application/json"}
+        )
+        assert r.status_code == 422, f"{method} {url}: {r.status_code} {r.text[:200]}"
+    assert _revisions(world.engine) == 0
 
 
 # --- tokens never logged ----------------------------------------------------------------------
