@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.registry.schemas import PRINTABLE
+
 
 class CertificationKind(StrEnum):
     GREEN_FACTORY = "green_factory"
@@ -38,8 +40,8 @@ class CertificationIn(BaseModel):
     kind: CertificationKind
     level: CertificationLevel
     year: int = Field(ge=2000, le=2100, description="Year the certification was granted")
-    certificate_no: str | None = Field(default=None, max_length=64)
-    issued_by: str | None = Field(default=None, max_length=100)
+    certificate_no: str | None = Field(default=None, max_length=64, pattern=PRINTABLE)
+    issued_by: str | None = Field(default=None, max_length=100, pattern=PRINTABLE)
 
 
 class CertificationOut(BaseModel):

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Res
 from pydantic import TypeAdapter
 from starlette.datastructures import UploadFile
 
+from api.clock import district_today
 from api.deps import MAX_INT, CurrentPrincipal, SessionDep, SettingsDep
 from api.openapi import READ_ERRORS, WRITE_ERRORS, Problem
 from api.reports import service
@@ -69,7 +70,7 @@ def put_report(
     Every line is answered as sent plus its `canonical_quantity` and `canonical_unit`.
     201 for the month's first revision, 200 for a later one.
     """
-    today = service.district_today(settings.timezone)
+    today = district_today(settings)
     out = service.submit_report(session, principal, uscc, period, body, today=today)
     if out.revision == 1:
         response.status_code = status.HTTP_201_CREATED
@@ -284,7 +285,7 @@ def import_batch(
     enterprise is outside the caller's scope.
     """
     parsed = _parse(upload)
-    today = service.district_today(settings.timezone)
+    today = district_today(settings)
     stored = service.import_batch(session, principal, parsed, today=today)
     assert stored.batch_id is not None
     return BatchOut(
@@ -337,7 +338,7 @@ def batch_template(
 def enterprise_data_quality(
     uscc: USCC, year: YEAR, session: SessionDep, principal: CurrentPrincipal, settings: SettingsDep
 ) -> DataQualityOut:
-    today = service.district_today(settings.timezone)
+    today = district_today(settings)
     return service.enterprise_quality(session, principal, uscc, year, today=today)
 
 
@@ -357,5 +358,5 @@ def data_quality(
     """Missing months are those that have ended (district time) with no report. Anomalies are
     months whose energy carrier or fresh-water total is above 3× or below 1/3 of the
     enterprise's median month of the year (at least 3 reported months)."""
-    today = service.district_today(settings.timezone)
+    today = district_today(settings)
     return service.district_quality(session, principal, year, park_code=park, today=today)

@@ -241,13 +241,6 @@ def _store(
     )
 
 
-def district_today(timezone: str) -> date:
-    """Today's date in the district's time zone: it decides which month is the current one."""
-    from zoneinfo import ZoneInfo
-
-    return datetime.now(ZoneInfo(timezone)).date()
-
-
 def submit_report(
     session: Session,
     principal: Principal,

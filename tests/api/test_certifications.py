@@ -48,6 +48,8 @@ def test_record_and_list(client: TestClient, world: World) -> None:
         ({"year": 1999}, ["body", "year"]),
         ({"year": 2100}, ["body", "year"]),  # in the future
         ({"colour": "green"}, ["body", "colour"]),
+        ({"certificate_no": "a\u0000b"}, ["body", "certificate_no"]),  # NUL: not storable
+        ({"issued_by": "工信部\n"}, ["body", "issued_by"]),
     ],
 )
 def test_bad_certification_refused(

@@ -13,9 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
+from api.clock import district_today
 from api.models import ReportLine, ReportMonth, ReportRevision
 from api.reports.schemas import EXAMPLE_BODY
-from api.reports.service import district_today
+from api.settings import Settings
 from carbon.periods import Period
 from tests.conftest import World
 
@@ -226,7 +227,7 @@ def test_a_month_without_reports_is_404(client: TestClient, world: World) -> Non
 
 
 def test_the_current_month_in_the_district_is_accepted(client: TestClient, world: World) -> None:
-    current = Period.of(district_today("Asia/Shanghai"))
+    current = Period.of(district_today(Settings(timezone="Asia/Shanghai")))
     r = put(client, world, EXAMPLE_BODY, period=str(current))
     assert r.status_code == 201, r.text
 
@@ -421,7 +422,7 @@ def test_malformed_period_refused(client: TestClient, world: World) -> None:
 
 def test_a_month_after_the_current_one_is_refused(client: TestClient, world: World) -> None:
     # The current month is the district's (Asia/Shanghai), whatever the server's clock zone.
-    after = Period.of(district_today("Asia/Shanghai")).next()
+    after = Period.of(district_today(Settings(timezone="Asia/Shanghai"))).next()
     r = put(client, world, EXAMPLE_BODY, period=str(after))
     assert r.status_code == 422, r.text
     assert ["path", "period"] in [e["loc"] for e in r.json()["errors"]]
