@@ -58,10 +58,10 @@ audit: $(STAMP)
 
 # The longer runs: load (SQLite and PostgreSQL, about a minute) and fuzzing (minutes).
 load: $(STAMP) postgres
-	$(BIN)/python bench/load.py
+	$(BIN)/python -m bench.load
 
 fuzz: $(STAMP)
-	$(BIN)/python bench/fuzz.py
+	$(BIN)/python -m bench.fuzz
 
 clean:
 	rm -rf $(VENV) carbon.db carbon.db-wal carbon.db-shm .mypy_cache .ruff_cache .pytest_cache
