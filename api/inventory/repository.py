@@ -11,19 +11,19 @@ the inventory needs and no more:
 Each answer has at most (enterprises × items) rows, however many lines and revisions lie
 behind it, so time beyond the scan and memory stay flat as data grows.
 
-Which revision counts is decided in one place: the reports repository's ``_latest_heads``
-(the latest revision of each month, or the latest submitted by ``as_of``), exactly as for
-:func:`api.reports.repository.aggregate_latest`. That function returns every section at the
-(enterprise, month, item, unit) grain with texts for keys; these queries read only what emits
-(``energy``, and ``production`` of the products with process emissions) and group on integer
-ids.
+Which revision counts is decided in one place, the reports repository: the latest revision of
+each month, whose lines ``report_month_items`` holds already summed by item (kept up in the
+transaction that moves the month's head), or, ``as_of`` an earlier instant, the latest
+revision submitted by then (``_latest_heads``), whose lines are joined and summed here, exactly
+as for :func:`api.reports.repository.aggregate_latest`. That function returns every section at
+the (enterprise, month, item, unit) grain with texts for keys; these queries read only what
+emits (``energy``, and ``production`` of the products with process emissions) and group on
+integer ids.
 """
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -33,7 +33,6 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
-    and_,
     cast,
     func,
     literal_column,
@@ -46,7 +45,13 @@ from sqlalchemy.sql import Executable
 from sqlmodel import Session, col
 
 from api.models import Enterprise
-from api.reports.repository import _latest_heads, enterprises_t, lines_t
+from api.reports.repository import (
+    _latest_heads,
+    enterprises_t,
+    latest_items,
+    lines_t,
+    paused_cycle_collection,
+)
 from carbon.catalog import PROCESS_PRODUCTS, Section
 
 ENTERPRISE_COLUMNS = ("id", "uscc", "name", "park_code", "above_designated_size", "region")
@@ -88,6 +93,12 @@ def enterprises_at(
 class Scope:
     """Which months and enterprises a query reads, and as of when.
 
+    ``heads`` has one row per counting month (``enterprise_id``, ``period``, ``revision_id``);
+    ``activity`` one row per counting month and line kind (``enterprise_id``, ``period``,
+    ``section``, ``item``, ``quantity``): the latest revisions' sums kept in
+    ``report_month_items``, or, ``as_of`` an earlier instant, the lines of the revisions that
+    counted then.
+
     Parameters
     ----------
     year : int
@@ -110,50 +121,48 @@ class Scope:
         as_of: Any = None,
     ) -> None:
         first, last = (month, month) if month is not None else (1, 12)
+        period_from, period_to = f"{year:04d}-{first:02d}", f"{year:04d}-{last:02d}"
         self.heads = _latest_heads(
-            period_from=f"{year:04d}-{first:02d}", period_to=f"{year:04d}-{last:02d}", as_of=as_of
+            period_from=period_from, period_to=period_to, as_of=as_of
         ).subquery("heads")
+        if as_of is None:
+            self.activity = latest_items(period_from=period_from, period_to=period_to).subquery(
+                "activity"
+            )
+        else:
+            self.activity = (
+                select(
+                    self.heads.c.enterprise_id,
+                    self.heads.c.period,
+                    lines_t.c.section,
+                    lines_t.c.item,
+                    lines_t.c.canonical_quantity.label("quantity"),
+                )
+                .select_from(self.heads)
+                .join(lines_t, lines_t.c.revision_id == self.heads.c.revision_id)
+                .subquery("activity")
+            )
         self.enterprise_id = enterprise_id
         self.park_code = park_code
 
-    def restrict(self, stmt: Select[Any], *, joined: bool = False) -> Select[Any]:
-        """``stmt`` limited to the scope's enterprises (``joined``: enterprises is joined)."""
-        heads = self.heads
+    def restrict(self, stmt: Select[Any], rows: Any, *, joined: bool = False) -> Select[Any]:
+        """``stmt`` over ``rows`` (``heads`` or ``activity``) limited to the scope's enterprises
+        (``joined``: enterprises is joined already)."""
         if self.enterprise_id is not None:
-            stmt = stmt.where(heads.c.enterprise_id == self.enterprise_id)
+            stmt = stmt.where(rows.c.enterprise_id == self.enterprise_id)
         if self.park_code is not None:
             if not joined:
-                stmt = stmt.join(enterprises_t, enterprises_t.c.id == heads.c.enterprise_id)
+                stmt = stmt.join(enterprises_t, enterprises_t.c.id == rows.c.enterprise_id)
             stmt = stmt.where(enterprises_t.c.park_code == self.park_code)
         return stmt
 
-    def emitting_lines(self, stmt: Select[Any]) -> Select[Any]:
-        """``stmt`` joined to the counting revisions' lines that emit."""
-        section = lines_t.c.section
-        emitting = and_(
+    def emitting(self, stmt: Select[Any]) -> Select[Any]:
+        """``stmt`` over ``activity`` limited to the line kinds that emit."""
+        section, item = self.activity.c.section, self.activity.c.item
+        return stmt.where(
             section.in_([Section.ENERGY.value, Section.PRODUCTION.value]),
-            or_(section == Section.ENERGY.value, lines_t.c.item.in_(list(PROCESS_PRODUCTS))),
+            or_(section == Section.ENERGY.value, item.in_(list(PROCESS_PRODUCTS))),
         )
-        return stmt.join(lines_t, (lines_t.c.revision_id == self.heads.c.revision_id) & emitting)
-
-
-@contextmanager
-def paused_cycle_collection() -> Iterator[None]:
-    """Pause the cyclic garbage collector while many small objects are made.
-
-    Many new tuples, dicts and floats trigger full collections that scan every object of the
-    process (~80 ms each here), although rows of numbers and texts hold no cycles; reference
-    counting still frees them, and any cycle made meanwhile is collected once resumed. Only
-    the caller that paused it resumes it, so overlapping callers (threads, or nested use)
-    never leave it paused.
-    """
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _tune(session: Session) -> None:
@@ -174,9 +183,11 @@ def _columns(session: Session, stmt: Executable, n: int) -> list[tuple[Any, ...]
     try:
         with paused_cycle_collection():
             rows = result.cursor.fetchall()
-            return list(zip(*rows, strict=True)) if rows else [()] * n
+            columns = list(zip(*rows, strict=True)) if rows else [()] * n
+            del rows  # freed before collection resumes, so that it finds nothing to scan
     finally:
         result.close()
+    return columns
 
 
 def _month_number(period: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -245,17 +256,17 @@ def activity_sums(
         Columns ``month`` (int 1-12), ``region``, ``section``, ``item`` and ``quantity``.
     """
     _tune(session)
-    heads = scope.heads
-    ent, item, month = heads.c.enterprise_id, lines_t.c.item, _month_number(heads.c.period)
+    rows = scope.activity
+    ent, item, month = rows.c.enterprise_id, rows.c.item, _month_number(rows.c.period)
     region = enterprises_t.c.region
-    total = func.sum(lines_t.c.canonical_quantity)
+    total = func.sum(rows.c.quantity)
     join_registry = by_region or scope.park_code is not None
 
     def base(*columns: ColumnElement[Any]) -> Select[Any]:
-        stmt = select(*columns).select_from(heads)
+        stmt = select(*columns).select_from(rows)
         if join_registry:
-            stmt = stmt.join(enterprises_t, enterprises_t.c.id == heads.c.enterprise_id)
-        return scope.restrict(scope.emitting_lines(stmt), joined=join_registry)
+            stmt = stmt.join(enterprises_t, enterprises_t.c.id == rows.c.enterprise_id)
+        return scope.restrict(scope.emitting(stmt), rows, joined=join_registry)
 
     month_keys = (month, item, region) if by_region else (month, item)
     if session.get_bind().dialect.name == "postgresql":
@@ -295,7 +306,7 @@ def reported_months(session: Session, scope: Scope) -> pd.DataFrame:
     heads = scope.heads
     bits = func.sum(literal_column("1").op("<<")(_month_number(heads.c.period)))
     stmt = select(heads.c.enterprise_id, bits).select_from(heads)
-    stmt = scope.restrict(stmt).group_by(heads.c.enterprise_id)
+    stmt = scope.restrict(stmt, heads).group_by(heads.c.enterprise_id)
     ent, mask = _columns(session, stmt, 2)
     return pd.DataFrame(
         {

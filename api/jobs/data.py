@@ -3,9 +3,10 @@
 The checks never need month-by-month rows: the intensity check wants year-to-date sums, the
 base year's sums and one month's electricity and production. So each read here is one
 ``GROUP BY enterprise, section, item`` over the latest revision of every month in a range
-(through the ``report_months`` head pointer), returning a few rows per enterprise rather than a
-few per enterprise and month. Energy is then converted to standard coal on whole columns with
-:func:`carbon.energy.energy_tce` (GB/T 2589 equivalent value).
+(``report_month_items``, which holds those revisions' lines already summed by month and item;
+months reported are counted on the ``report_months`` heads), returning a few rows per
+enterprise rather than a few per enterprise and month. Energy is then converted to standard
+coal on whole columns with :func:`carbon.energy.energy_tce` (GB/T 2589 equivalent value).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from sqlalchemy import CursorResult, and_, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
-from api.models import Enterprise, ReportLine, ReportMonth
+from api.models import Enterprise, ReportMonth
+from api.reports.repository import latest_items
 from carbon.catalog import CARRIERS, CarrierKind
 from carbon.energy import energy_tce
 from carbon.intensity import base_intensities, intensity_limits
@@ -36,7 +38,6 @@ _IN_LIST_MAX = 500
 _ELECTRICITY = sorted(n for n, c in CARRIERS.items() if c.kind == CarrierKind.ELECTRICITY)
 _ents = Enterprise.__table__  # type: ignore[attr-defined]
 _months = ReportMonth.__table__  # type: ignore[attr-defined]
-_lines = ReportLine.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ def range_totals(
     if first.year != last.year:
         raise ValueError("a range of months within one calendar year")
     heads = (
-        sa_select(_months.c.enterprise_id, _months.c.latest_revision_id.label("rid"))
+        sa_select(_months.c.enterprise_id)
         .where(
             _months.c.period >= str(first),
             _months.c.period <= str(last),
@@ -154,30 +155,25 @@ def range_totals(
         )
         .subquery("heads")
     )
+    # The latest revisions' lines, already summed by month and item (report_month_items).
+    items = latest_items(period_from=str(first), period_to=str(last)).subquery("items")
     wanted = or_(
-        _lines.c.section == "energy",
-        and_(_lines.c.section == "economics", _lines.c.item == "value_added"),
+        items.c.section == "energy",
+        and_(items.c.section == "economics", items.c.item == "value_added"),
         and_(
-            _lines.c.section == "production",
-            _lines.c.item.in_(sorted(products)),
-            _lines.c.canonical_unit == "t",
+            items.c.section == "production",
+            items.c.item.in_(sorted(products)),
+            items.c.canonical_unit == "t",
         ),
     )
     sums = (
-        sa_select(
-            heads.c.enterprise_id,
-            _lines.c.section,
-            _lines.c.item,
-            func.sum(_lines.c.canonical_quantity),
-        )
-        .select_from(heads)
-        .join(_lines, _lines.c.revision_id == heads.c.rid)
+        sa_select(items.c.enterprise_id, items.c.section, items.c.item, func.sum(items.c.quantity))
         .where(wanted)
-        .group_by(heads.c.enterprise_id, _lines.c.section, _lines.c.item)
+        .group_by(items.c.enterprise_id, items.c.section, items.c.item)
     )
     counts = sa_select(heads.c.enterprise_id, func.count()).group_by(heads.c.enterprise_id)
     if ids is not None and len(ids) <= _IN_LIST_MAX:
-        sums = sums.where(heads.c.enterprise_id.in_(sorted(ids)))
+        sums = sums.where(items.c.enterprise_id.in_(sorted(ids)))
         counts = counts.where(heads.c.enterprise_id.in_(sorted(ids)))
     lines = _frame(session, sums, ["enterprise_id", "section", "item", "quantity"])
     months = _frame(session, counts, ["enterprise_id", "months"])

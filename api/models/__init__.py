@@ -3,7 +3,7 @@
 from api.models.alerts import Alert, JobRun
 from api.models.base import metadata
 from api.models.registry import ApiToken, Certification, Enterprise, IntensityLimit, Park
-from api.models.reports import ReportLine, ReportMonth, ReportRevision
+from api.models.reports import ReportLine, ReportMonth, ReportMonthItem, ReportRevision
 
 __all__ = [
     "Alert",
@@ -15,6 +15,7 @@ __all__ = [
     "Park",
     "ReportLine",
     "ReportMonth",
+    "ReportMonthItem",
     "ReportRevision",
     "metadata",
 ]

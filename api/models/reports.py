@@ -5,6 +5,8 @@ bumped atomically (``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``) so that c
 submissions get gapless, distinct revision numbers; and the id of that revision, so that the
 aggregates join the latest lines without a ``MAX()`` subquery.
 ``report_revisions`` is append-only; ``report_lines`` belong to one revision and never change.
+``report_month_items`` holds the lines of each month's latest revision summed by item: it is
+replaced, in the transaction that moves the head, for every month whose head moved.
 """
 
 from __future__ import annotations
@@ -55,9 +57,17 @@ class ReportLine(SQLModel, table=True):
 
     __tablename__ = "report_lines"
     __table_args__ = (
-        # Covers the aggregates (inventories, targets, checks): they join the counting
-        # revisions' lines and sum canonical quantities by item, reading this index alone.
-        Index("ix_report_lines_aggregate", "revision_id", "section", "item", "canonical_quantity"),
+        # Lists a revision's lines in the order they are summed (section, item, unit): storing a
+        # revision sums them into report_month_items without sorting them, and the aggregates
+        # "as of" an earlier instant read the sums' keys and quantities from this index alone.
+        Index(
+            "ix_report_lines_aggregate",
+            "revision_id",
+            "section",
+            "item",
+            "canonical_unit",
+            "canonical_quantity",
+        ),
     )
 
     revision_id: int = Field(
@@ -96,3 +106,45 @@ class ReportMonth(SQLModel, table=True):
     period: str = Field(max_length=7, primary_key=True, index=True)
     latest_revision: int
     latest_revision_id: int | None = Field(default=None, foreign_key="report_revisions.id")
+
+
+class ReportMonthItem(SQLModel, table=True):
+    """A month's latest revision summed by line kind: what every "latest" aggregate reads.
+
+    One row per month, enterprise, section, item and canonical unit (a product sent both by
+    mass and by count is two rows). Written only in the transaction that moves the month's
+    head (:func:`api.reports.repository.store_revisions`), which holds the head row's lock, so
+    it always agrees with ``report_months.latest_revision_id``. Audit views ("as of" an
+    earlier instant) read ``report_lines`` instead.
+
+    Each row names the revision it sums (the month's head when written). The primary key leads
+    with the month and is the table's only index: district and park aggregates read a range
+    of months, and one enterprise's months are a seek per month (``period IN (...) AND
+    enterprise_id = ...``). On SQLite the table is stored in that order (``WITHOUT ROWID``), so
+    a range of months is read without a lookup per row. The revision belongs to the key so that
+    on PostgreSQL a month's new rows never meet, in the unique index, the old rows their
+    transaction has just deleted (each such meeting costs a visit to the old row); one month
+    holds one revision's rows because only the transaction that holds the month's head row
+    writes them, deleting the month's rows first. There is no foreign key: every row derives
+    from a head row whose enterprise and revision are checked already, and a check per row
+    would cost about as much as writing the row.
+    """
+
+    __tablename__ = "report_month_items"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    period: str = Field(max_length=7, primary_key=True, description="YYYY-MM")
+    enterprise_id: int = Field(primary_key=True)
+    revision_id: int = Field(
+        sa_column=Column(Integer, primary_key=True, nullable=False, autoincrement=False),
+        description="The revision summed: the month's latest",
+    )
+    section: str = Field(sa_column=Column(String(16), primary_key=True, nullable=False))
+    item: str = Field(sa_column=Column(String(100), primary_key=True, nullable=False))
+    canonical_unit: str = Field(sa_column=Column(String(32), primary_key=True, nullable=False))
+    quantity: float = Field(description="Sum of canonical_quantity [canonical_unit]")
+    generated: float | None = Field(default=None, description="Sum of canonical generated [t]")
+    from_storage: float | None = Field(default=None, description="Sum [t]")
+    utilised: float | None = Field(default=None, description="Sum [t]")
+    disposed: float | None = Field(default=None, description="Sum [t]")
+    stored: float | None = Field(default=None, description="Sum [t]")
