@@ -275,11 +275,15 @@ def _replace_month_items(conn: Connection, e: list[int], p: list[str], rid: list
                 # Hash the groups in memory, and skip compiling a plan that runs once.
                 cur.execute("SET LOCAL jit = off")
                 cur.execute("SET LOCAL work_mem = '64MB'")
+            # Never prepared: a generic plan, not knowing how many months the arrays hold,
+            # scans and hashes every line (1.7 ms for one month of the demonstration district
+            # instead of 0.2 ms); planned with the arrays in hand it seeks them by index.
             cur.execute(
                 "DELETE FROM report_month_items AS i"
                 " USING unnest(%s::varchar[], %s::integer[]) AS u(p, e)"
                 " WHERE i.period = u.p AND i.enterprise_id = u.e",
                 (p, e),
+                prepare=False,
             )
             cur.execute(
                 f"INSERT INTO report_month_items ({', '.join(MONTH_ITEM_COLUMNS)})"
@@ -288,6 +292,7 @@ def _replace_month_items(conn: Connection, e: list[int], p: list[str], rid: list
                 " JOIN report_lines AS l ON l.revision_id = u.rid"
                 f" GROUP BY u.rid, {_ITEM_GROUP}, u.p, u.e",
                 (p, e, rid),
+                prepare=False,
             )
         return
     # SQLite: the months and head ids travel as one JSON text each (no array parameters).
