@@ -1,7 +1,5 @@
 """report_month_items: each month's latest revision summed by item, filled from existing data;
-the lines' aggregate index lists a revision's lines in that order (canonical_unit added), and
-report_lines.revision_id is no longer checked by a foreign key (written by one function, in the
-transaction that writes its revision; the check cost PostgreSQL half the time of the lines)
+the lines' aggregate index lists a revision's lines in that order (canonical_unit added)
 
 Revision ID: 0005
 Revises: 0004
@@ -17,8 +15,6 @@ revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-LINES_FK = "fk_report_lines_revision_id_report_revisions"
 
 #: The rows of every month's latest revision, summed by item: what the write path keeps up.
 BACKFILL = """
@@ -62,8 +58,6 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     op.drop_index("ix_report_lines_aggregate", table_name="report_lines")
-    with op.batch_alter_table("report_lines") as batch:  # SQLite rebuilds the table
-        batch.drop_constraint(LINES_FK, type_="foreignkey")
     op.create_index(
         "ix_report_lines_aggregate",
         "report_lines",
@@ -74,8 +68,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_report_lines_aggregate", table_name="report_lines")
-    with op.batch_alter_table("report_lines") as batch:
-        batch.create_foreign_key(LINES_FK, "report_revisions", ["revision_id"], ["id"])
     op.create_index(
         "ix_report_lines_aggregate",
         "report_lines",
