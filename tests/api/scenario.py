@@ -13,7 +13,7 @@ from api.jobs.runner import RunReport, run_job
 from api.models import Alert, Enterprise
 from api.settings import Settings
 from carbon.periods import parse_period
-from tests.conftest import World
+from tests.world import World
 
 
 def month(

@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.scenario import alerts, month, run_api, submit, year_2020
-from tests.conftest import World
+from tests.world import World
 
 OVERRUN = "energy_intensity_overrun"
 

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import World
+from tests.world import World
 
 CO2_PER_C = 44 / 12
 

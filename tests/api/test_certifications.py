@@ -8,7 +8,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from api.models import Certification
-from tests.conftest import World
+from tests.world import World
 
 GF = {"kind": "green_factory", "level": "national", "year": 2023, "certificate_no": "GF-2023-01"}
 

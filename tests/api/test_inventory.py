@@ -27,8 +27,8 @@ from fastapi.testclient import TestClient
 from api.inventory import service
 from api.inventory.schemas import Level
 from carbon.errors import ValidationFailed
-from tests.conftest import World
 from tests.helpers import make_uscc
+from tests.world import World
 
 URL = "/api/v1/inventory"
 

@@ -30,7 +30,7 @@ from tests.api.test_inventory import (
     inventory,
     reports,  # noqa: F401  (fixture)
 )
-from tests.conftest import World
+from tests.world import World
 
 # BEIDU 2022 (a and small): 309.5910 + 656.5112 + 162.27 + 5.227 = 1133.5992 tCO2e
 BEIDU_TOTAL = A_MAR_DIESEL + A_MAR_GRID_LOC + A_APR_LOC + S_MAR_LOC

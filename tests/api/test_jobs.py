@@ -25,7 +25,7 @@ from api.models import JobRun
 from api.settings import Settings, get_settings
 from carbon.periods import Period
 from tests.api.scenario import alerts, month, registered_long_ago, run_api, run_direct, submit
-from tests.conftest import World
+from tests.world import World
 
 
 def _runs(world: World) -> list[JobRun]:

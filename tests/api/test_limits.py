@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from api.models import IntensityLimit
 from tests.api.scenario import submit, year_2020
-from tests.conftest import World
+from tests.world import World
 
 BODY = {"energy_intensity": {"quantity": 0.5, "unit": "tce/万元"}}
 

@@ -30,9 +30,9 @@ from api.reports import service
 from api.reports.parsing import UPLOAD_COLUMNS, parse_json_batch
 from api.reports.repository import aggregate_latest
 from api.reports.schemas import EXAMPLE_BODY, ReportIn
-from tests.conftest import World
 from tests.dbs import backends, fresh_database
 from tests.helpers import make_uscc
+from tests.world import World
 
 BATCH = "/api/v1/reports/batch"
 TODAY = date(2025, 1, 15)

@@ -8,8 +8,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from api.models import Enterprise, Park
-from tests.conftest import World
 from tests.helpers import make_uscc
+from tests.world import World
 
 
 def _count(world: World, model: type) -> int:

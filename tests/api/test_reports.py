@@ -18,7 +18,7 @@ from api.models import ReportLine, ReportMonth, ReportRevision
 from api.reports.schemas import EXAMPLE_BODY
 from api.settings import Settings
 from carbon.periods import Period
-from tests.conftest import World
+from tests.world import World
 
 REPORT_TABLES = (ReportRevision, ReportLine, ReportMonth)
 

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from api.reports.parsing import UPLOAD_COLUMNS, XLSX_TYPE
 from api.reports.schemas import EXAMPLE_BODY
 from tests.api.test_reports import counts
-from tests.conftest import World
+from tests.world import World
 
 BATCH = "/api/v1/reports/batch"
 

@@ -23,9 +23,9 @@ from api.models import Enterprise, Park, ReportLine, ReportMonth, ReportRevision
 from api.reports import service
 from api.reports.parsing import parse_json_batch
 from api.reports.schemas import EXAMPLE_BODY, ReportIn
-from tests.conftest import World
 from tests.dbs import backends, fresh_database
 from tests.helpers import make_uscc
+from tests.world import World
 
 TODAY = date(2025, 1, 15)
 LINES = 9  # EXAMPLE_BODY: 3 energy + 2 water + 1 waste + 1 production + 2 economics

@@ -16,7 +16,7 @@ from api.models import ReportRevision
 from api.reports.quality import find_anomalies, months_due
 from api.reports.repository import aggregate_latest, reported_periods
 from carbon.periods import Period
-from tests.conftest import World
+from tests.world import World
 
 BATCH = "/api/v1/reports/batch"
 

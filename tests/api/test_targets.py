@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import World
+from tests.world import World
 
 NG = 1.2143e-3  # tce per m3 of natural gas (GB/T 2589-2008 Appendix A)
 EL = 0.1229e-3  # tce per kWh (GB/T 2589-2008 Appendix A, equivalent value)

@@ -42,7 +42,8 @@ from api.db import make_engine
 from api.main import create_app
 from api.settings import Settings
 from tests.dbs import fresh_database
-from tests.hardening.seed import Seeded, build_world, populate
+from tests.hardening.seed import Seeded, populate
+from tests.world import build_world
 
 ROLES: tuple[str, ...] = ("admin", "pm_beidu", "ent_a")
 """One token of each role; ``pm_beidu`` manages BEIDU, ``ent_a`` is enterprise ``a`` in it."""

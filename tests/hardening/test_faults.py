@@ -31,9 +31,9 @@ from sqlalchemy import Engine, text
 from api.db import make_engine
 from api.main import create_app
 from api.settings import Settings
-from tests.conftest import World
 from tests.dbs import _pg_conninfo, backends, fresh_database
-from tests.hardening.seed import build_world, report
+from tests.hardening.seed import report
+from tests.world import World, build_world
 
 LINES_PER_REPORT = 7  # report(): 2 energy, 1 water, 1 waste, 1 production, 2 economics
 

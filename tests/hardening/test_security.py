@@ -24,9 +24,9 @@ from api.auth.ratelimit import FailureLimiter
 from api.cli import app as cli
 from api.main import create_app
 from api.settings import Settings, get_settings
-from tests.conftest import World
 from tests.hardening.routes import api_operations
 from tests.hardening.seed import report
+from tests.world import World
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -27,8 +27,9 @@ from sqlalchemy import Engine, bindparam, text
 
 from tests.dbs import truncate_all
 from tests.hardening.routes import api_operations
-from tests.hardening.seed import MARKER_TCE, PARKS, Seeded, build_world, populate, report
+from tests.hardening.seed import MARKER_TCE, Seeded, populate, report
 from tests.helpers import make_uscc
+from tests.world import PARKS, build_world
 
 ROLE_TOKENS = {"admin": "admin", "park_manager": "pm_beidu", "enterprise": "ent_a"}
 OWN = "a"  # enterprise a in BEIDU: the park manager's and the enterprise's own
