@@ -42,43 +42,33 @@ def include_object(
 url = config.attributes.get("database_url") or get_settings().database_url
 
 
-def run_migrations_offline() -> None:
-    context.configure(
-        url=url,
-        target_metadata=metadata,
-        literal_binds=True,
-        render_as_batch=True,
-        render_item=render_item,
-        include_object=include_object,
-    )
+#: What every run shares: our metadata, batch mode for SQLite, plain types, foreign tables left out.
+OPTIONS: dict[str, Any] = {
+    "target_metadata": metadata,
+    "render_as_batch": True,
+    "render_item": render_item,
+    "include_object": include_object,
+}
+
+
+def _run(**configure: Any) -> None:
+    context.configure(**configure, **OPTIONS)
     with context.begin_transaction():
         context.run_migrations()
+
+
+def run_migrations_offline() -> None:
+    _run(url=url, literal_binds=True)
 
 
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
-        context.configure(
-            connection=connection,
-            target_metadata=metadata,
-            render_as_batch=True,
-            render_item=render_item,
-            include_object=include_object,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
+        _run(connection=connection)
         return
     engine = make_engine(url)
     with engine.connect() as conn:
-        context.configure(
-            connection=conn,
-            target_metadata=metadata,
-            render_as_batch=True,
-            render_item=render_item,
-            include_object=include_object,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
+        _run(connection=conn)
     engine.dispose()
 
 
