@@ -45,6 +45,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 import numpy.typing as npt
@@ -58,6 +59,7 @@ from carbon.gwp import DEFAULT_GWP, GwpSet, check_gwp_name
 
 #: Every item the calculation knows: energy carriers first, then products with process CO2.
 ITEMS: tuple[str, ...] = (*CARRIERS, *PROCESS_PRODUCTS)
+ITEM_INDEX: dict[str, int] = {name: i for i, name in enumerate(ITEMS)}
 _N_CARRIERS = len(CARRIERS)
 _ITEM_UNITS: tuple[str, ...] = tuple(ACTIVITY_UNITS[i] for i in ITEMS)
 
@@ -123,7 +125,12 @@ LINES: tuple[Line, ...] = (
     Line("pfc_c2f6", "scope1", None, "process", "C2F6"),
     Line("clinker", "scope1", None, "process", "CO2"),
 )
-_LINE_INDEX = {line.name: i for i, line in enumerate(LINES)}
+LINE_INDEX = {line.name: i for i, line in enumerate(LINES)}
+#: Per line: 0 for Scope 1, 1 for location-based Scope 2, 2 for market-based Scope 2.
+LINE_BUCKETS = np.array(
+    [0 if line.scope == "scope1" else 2 if line.scope2_method == "market" else 1 for line in LINES],
+    dtype=np.int64,
+)
 
 
 def lines_for(item: str) -> tuple[str, ...]:
@@ -142,6 +149,15 @@ def lines_for(item: str) -> tuple[str, ...]:
     if item == "cement_clinker":
         return ("clinker",)
     return ()
+
+
+class Method(TypedDict):
+    """The method choices of a calculation, as keyword arguments of :func:`compute_emissions`."""
+
+    gwp: str
+    grid_factor: str
+    fuel_source: str
+    process_source: str
 
 
 @dataclass(frozen=True)
@@ -240,7 +256,7 @@ class _Rates:
             value = nc.canonical_value * (1.0 - s.canonical_value - a.canonical_value)
             return Rate(value * CO2_PER_C, (nc, s, a))
         if line in ("pfc_cf4", "pfc_c2f6"):
-            gas = LINES[_LINE_INDEX[line]].gas
+            gas = LINES[LINE_INDEX[line]].gas
             cands = [
                 f
                 for f in fs.candidates("pfc_ef", item, NATIONAL, source=self.process)
@@ -361,8 +377,6 @@ def compute_emissions(
     missing_cols = [c for c in REQUIRED_COLUMNS if c not in activity.columns]
     if missing_cols:
         raise InvalidInput(f"activity lacks column(s) {', '.join(missing_cols)}", ("activity",))
-    gwp_set = factors.gwp(gwp)
-    rates = _Rates(factors, grid_factor, fuel_source, process_source)
 
     # ---- integer codes for every column ------------------------------------------------------
     ent, ent_labels = _codes(activity["entity"])
@@ -379,7 +393,7 @@ def compute_emissions(
     for si, section in enumerate(sec_labels, start=1):
         if section in ("energy", "production"):
             known = CARRIERS if section == "energy" else PROCESS_PRODUCTS
-            item_of[si, 1:] = [ITEMS.index(x) if x in known else -1 for x in itm_labels]
+            item_of[si, 1:] = [ITEM_INDEX[str(x)] if x in known else -1 for x in itm_labels]
     item = item_of.ravel()[(sec + 1) * (len(itm_labels) + 1) + (itm + 1)]
     is_energy = sec == (sec_labels.index("energy") if "energy" in sec_labels else -2)
     unknown = is_energy & (item < 0)
@@ -387,19 +401,205 @@ def compute_emissions(
         names = sorted({str(v) for v in activity["item"][unknown]})
         raise UnknownItemError(f"unknown energy carrier(s) {names}", ("item",))
 
+    arrays = emission_arrays(
+        ent,
+        ent_labels,
+        year,
+        month,
+        reg,
+        [str(r) for r in reg_labels],
+        item,
+        qty,
+        factors,
+        valid=year_ok & month_ok,
+        gwp=gwp,
+        grid_factor=grid_factor,
+        fuel_source=fuel_source,
+        process_source=process_source,
+    )
+    if not len(arrays.g_item):
+        return _empty_result(gwp, grid_factor, fuel_source, process_source, arrays.missing_rows)
+    return arrays.result(gwp, grid_factor, fuel_source, process_source)
+
+
+@dataclass(frozen=True)
+class EmissionArrays:
+    """What :func:`emission_arrays` computes, as numpy arrays over groups and rows.
+
+    A *group* is one distinct (entity, year, month, item, region) of the input with its
+    summed quantity; groups are in that order. A *row* is one output line of a group (a
+    group of grid power has a location- and a market-based row); rows are in group order.
+
+    Attributes
+    ----------
+    entities : list
+        Labels of the entity codes in ``g_entity``.
+    g_entity, g_year, g_month, g_item, g_quantity : ndarray
+        Per group: entity code, year, month, index in :data:`ITEMS`, summed quantity in the
+        item's canonical unit (:data:`carbon.factors.ACTIVITY_UNITS`).
+    g_tce_equivalent, g_tce_equal_value, g_equal_value_provisional : ndarray
+        Per group: energy [tce] by the equivalent- and equal-value methods (NaN for products).
+    r_group, r_line : ndarray
+        Per row: its group, and its index in :data:`LINES`.
+    r_gas_t, r_tco2e : ndarray
+        Per row: mass of the gas [t] and its CO2 equivalent [t CO2e].
+    r_factor, r_provisional : ndarray
+        Per row: code of the ``+``-joined ids of the factors behind it in ``factor_labels``,
+        and whether one was a fallback for the year.
+    uncovered, reasons : ndarray
+        Groups with no emission factor, and why.
+    factors_used : list of dict
+        Every factor (and GWP) used, as :meth:`carbon.factors.Factor.as_dict` gives it.
+    missing_rows : int
+        Input rows ignored because their quantity (or entity, year, month) was missing.
+    """
+
+    entities: list[object]
+    g_entity: npt.NDArray[np.int64]
+    g_year: npt.NDArray[np.int64]
+    g_month: npt.NDArray[np.int64]
+    g_item: npt.NDArray[np.int64]
+    g_quantity: npt.NDArray[np.float64]
+    g_tce_equivalent: npt.NDArray[np.float64]
+    g_tce_equal_value: npt.NDArray[np.float64]
+    g_equal_value_provisional: npt.NDArray[np.bool_]
+    r_group: npt.NDArray[np.int64]
+    r_line: npt.NDArray[np.int64]
+    r_gas_t: npt.NDArray[np.float64]
+    r_tco2e: npt.NDArray[np.float64]
+    r_factor: npt.NDArray[np.int64]
+    r_provisional: npt.NDArray[np.bool_]
+    factor_labels: list[str]
+    uncovered: npt.NDArray[np.int64]
+    reasons: npt.NDArray[np.object_]
+    factors_used: list[dict[str, object]]
+    missing_rows: int = 0
+
+    def result(
+        self, gwp: str, grid_factor: str, fuel_source: str, process_source: str
+    ) -> EmissionResult:
+        """The same figures as an :class:`EmissionResult` of DataFrames."""
+        gi, li = self.r_group, self.r_line
+        g_item = self.g_item[gi]
+        rows = pd.DataFrame(
+            {
+                "entity": _from_codes(self.g_entity[gi], self.entities),
+                "year": self.g_year[gi],
+                "month": self.g_month[gi],
+                "scope": _cat([line.scope for line in LINES], li),
+                "scope2_method": _cat([line.scope2_method for line in LINES], li),
+                "category": _cat([line.category for line in LINES], li),
+                "carrier_or_process": _from_codes(g_item, ITEMS),
+                "gas": _cat([line.gas for line in LINES], li),
+                "activity": self.g_quantity[gi],
+                "activity_unit": _cat(list(_ITEM_UNITS), g_item),
+                "gas_t": self.r_gas_t,
+                "tco2e": self.r_tco2e,
+                "factor_id": _from_codes(self.r_factor, self.factor_labels),
+                "provisional": self.r_provisional,
+            }
+        )
+        e = np.flatnonzero(self.g_item < _N_CARRIERS)
+        e_item = self.g_item[e]
+        energy = pd.DataFrame(
+            {
+                "entity": _from_codes(self.g_entity[e], self.entities),
+                "year": self.g_year[e],
+                "month": self.g_month[e],
+                "item": _from_codes(e_item, ITEMS),
+                "quantity": self.g_quantity[e],
+                "unit": _cat(list(_ITEM_UNITS), e_item),
+                "tce_equivalent": self.g_tce_equivalent[e],
+                "tce_equal_value": self.g_tce_equal_value[e],
+                "equal_value_provisional": self.g_equal_value_provisional[e],
+            }
+        )
+        nc = self.uncovered
+        not_covered = pd.DataFrame(
+            {
+                "entity": _from_codes(self.g_entity[nc], self.entities),
+                "year": self.g_year[nc],
+                "month": self.g_month[nc],
+                "item": _from_codes(self.g_item[nc], ITEMS),
+                "quantity": self.g_quantity[nc],
+                "unit": _cat(list(_ITEM_UNITS), self.g_item[nc]),
+                "reason": self.reasons.astype(str),
+            }
+        )
+        return EmissionResult(
+            rows=rows,
+            energy=energy,
+            factors_used=self.factors_used,
+            not_covered=not_covered,
+            gwp=gwp,
+            grid_factor=grid_factor,
+            fuel_source=fuel_source,
+            process_source=process_source,
+            missing_rows=self.missing_rows,
+        )
+
+
+def emission_arrays(
+    entity: npt.NDArray[np.int64],
+    entities: Sequence[object],
+    year: npt.NDArray[np.int64],
+    month: npt.NDArray[np.int64],
+    region: npt.NDArray[np.int64],
+    regions: Sequence[str],
+    item: npt.NDArray[np.int64],
+    quantity: npt.NDArray[np.float64],
+    factors: FactorSet,
+    *,
+    valid: npt.NDArray[np.bool_] | None = None,
+    gwp: str = DEFAULT_GWP,
+    grid_factor: str = "provincial",
+    fuel_source: str = "mee_guideline",
+    process_source: str = "guideline_2013",
+) -> EmissionArrays:
+    """:func:`compute_emissions` on integer-coded columns, answered as numpy arrays.
+
+    For callers that hold their activity as codes already (an inventory's sums from the
+    database): no DataFrame is built on the way in or out, which for a few hundred rows is
+    most of the cost.
+
+    Parameters
+    ----------
+    entity : ndarray of int
+        Per input row, a position in ``entities``; -1 is missing.
+    year, month : ndarray of int
+        Per row; rows where ``valid`` is False are missing.
+    region : ndarray of int
+        Per row, a position in ``regions`` (ISO 3166-2 codes, or ``"CN"``); -1 is missing.
+    item : ndarray of int
+        Per row, an index in :data:`ITEMS`; -1 is a row that emits nothing (ignored).
+    quantity : ndarray of float
+        Per row, in the item's canonical unit; NaN is missing.
+    valid : ndarray of bool, optional
+        Rows whose year and month are known (default: all).
+    gwp, grid_factor, fuel_source, process_source
+        As for :func:`compute_emissions`.
+    """
+    _check_options(gwp, grid_factor, fuel_source, process_source)
+    gwp_set = factors.gwp(gwp)
+    qty = np.asarray(quantity, dtype=np.float64)
+    ent, reg = np.asarray(entity, dtype=np.int64), np.asarray(region, dtype=np.int64)
+    item = np.asarray(item, dtype=np.int64)
+    year, month = np.asarray(year, dtype=np.int64), np.asarray(month, dtype=np.int64)
     relevant = item >= 0
-    present = relevant & year_ok & month_ok & (ent >= 0) & ~np.isnan(qty)
+    present = relevant & (ent >= 0) & ~np.isnan(qty)
+    if valid is not None:
+        present &= valid
     missing_rows = int(relevant.sum() - present.sum())
     if not present.any():
-        return _empty_result(gwp, grid_factor, fuel_source, process_source, missing_rows)
+        return _empty_arrays(list(entities), missing_rows)
     if ((month[present] < 1) | (month[present] > 12)).any():
         raise InvalidInput("month must be 1-12", ("month",))
 
     # ---- one bincount: sum per (entity, month, item, region) ---------------------------------
-    n_reg = len(reg_labels) + 1  # the last code stands for a missing region
+    n_reg = len(regions) + 1  # the last code stands for a missing region
     reg = np.where(reg < 0, n_reg - 1, reg)
     y_min, y_max = int(year[present].min()), int(year[present].max())
-    n_per, n_item, n_ent = (y_max - y_min + 1) * 12, len(ITEMS), len(ent_labels)
+    n_per, n_item, n_ent = (y_max - y_min + 1) * 12, len(ITEMS), len(entities)
     key = ent * n_per  # ((entity * periods + period) * items + item) * regions + region
     key += (year - y_min) * 12 + (month - 1)
     key *= n_item
@@ -432,8 +632,9 @@ def compute_emissions(
     # ---- factors: each (item, region, year) once ---------------------------------------------
     n_year = y_max - y_min + 1
     fk = (g_item * n_reg + g_reg) * n_year + (g_year - y_min)
-    combos = np.flatnonzero(np.bincount(fk, minlength=n_item * n_reg * n_year))
-    region_names = [str(r) for r in reg_labels] + [""]
+    combos = np.unique(fk)
+    rates = _Rates(factors, grid_factor, fuel_source, process_source)
+    region_names = [*regions, ""]
     n_lines = len(LINES)
     coef = np.full((n_lines, n_item * n_reg * n_year), np.nan)
     prov = np.zeros((n_lines, n_item * n_reg * n_year), dtype=bool)
@@ -446,7 +647,7 @@ def compute_emissions(
     for c in combos.tolist():
         i, r, y = c // (n_reg * n_year), (c // n_year) % n_reg, y_min + c % n_year
         for line in lines_for(ITEMS[i]):
-            li = _LINE_INDEX[line]
+            li = LINE_INDEX[line]
             try:
                 rate = rates.rate(line, ITEMS[i], region_names[r], y)
             except FactorNotFoundError as exc:
@@ -465,63 +666,27 @@ def compute_emissions(
             gases_used.add(LINES[li].gas)
 
     # ---- output rows -------------------------------------------------------------------------
-    parts_g, parts_l = [], []
-    for li in range(n_lines):
-        c = coef[li, fk]
-        idx = np.flatnonzero(~np.isnan(c))
-        if len(idx):
-            parts_g.append(idx)
-            parts_l.append(np.full(len(idx), li, dtype=np.int64))
-    gi = np.concatenate(parts_g) if parts_g else np.zeros(0, dtype=np.int64)
-    li_arr = np.concatenate(parts_l) if parts_l else np.zeros(0, dtype=np.int64)
-    order = np.argsort(gi, kind="stable")
-    gi, li_arr = gi[order], li_arr[order]
+    # One row per (group, line) with a factor, in group order and, within a group, line order.
+    gi, li_arr = np.nonzero(~np.isnan(coef[:, fk].T))
     gfk = fk[gi]
-    activity_q = sums[gi]
-    gas_t = activity_q * coef[li_arr, gfk]
+    gas_t = sums[gi] * coef[li_arr, gfk]
     gas_gwp = np.array([gwp_set[line.gas] for line in LINES])
-    rows = pd.DataFrame(
-        {
-            "entity": _from_codes(g_ent[gi], ent_labels),
-            "year": g_year[gi],
-            "month": g_month[gi],
-            "scope": _cat([line.scope for line in LINES], li_arr),
-            "scope2_method": _cat([line.scope2_method for line in LINES], li_arr),
-            "category": _cat([line.category for line in LINES], li_arr),
-            "carrier_or_process": _from_codes(g_item[gi], ITEMS),
-            "gas": _cat([line.gas for line in LINES], li_arr),
-            "activity": activity_q,
-            "activity_unit": _cat(list(_ITEM_UNITS), g_item[gi]),
-            "gas_t": gas_t,
-            "tco2e": gas_t * gas_gwp[li_arr],
-            "factor_id": _from_codes(fid[li_arr, gfk], fid_labels),
-            "provisional": prov[li_arr, gfk],
-        }
-    )
 
     # ---- energy in tce -----------------------------------------------------------------------
     is_carrier = np.flatnonzero(g_item < _N_CARRIERS)
     table = coefficient_table(ITEMS[:_N_CARRIERS], np.arange(y_min, y_max + 1), factors)
     e_item, e_year = g_item[is_carrier], g_year[is_carrier] - y_min
-    e_q = sums[is_carrier]
-    energy = pd.DataFrame(
-        {
-            "entity": _from_codes(g_ent[is_carrier], ent_labels),
-            "year": g_year[is_carrier],
-            "month": g_month[is_carrier],
-            "item": _from_codes(e_item, ITEMS),
-            "quantity": e_q,
-            "unit": _cat(list(_ITEM_UNITS), e_item),
-            "tce_equivalent": e_q * table.equivalent[e_item],
-            "tce_equal_value": e_q * table.equal_value[e_item, e_year],
-            "equal_value_provisional": table.equal_value_provisional[e_item, e_year],
-        }
-    )
+    tce_eq = np.full(len(keys), np.nan)
+    tce_ev = np.full(len(keys), np.nan)
+    ev_prov = np.zeros(len(keys), dtype=bool)
+    tce_eq[is_carrier] = sums[is_carrier] * table.equivalent[e_item]
+    tce_ev[is_carrier] = sums[is_carrier] * table.equal_value[e_item, e_year]
+    ev_prov[is_carrier] = table.equal_value_provisional[e_item, e_year]
     for item_factor in _energy_factors(table, e_item, e_year):
         used.setdefault(item_factor[0].id, item_factor)
 
     # ---- what has no factor ------------------------------------------------------------------
-    other = ITEMS.index(OTHER_ENERGY)
+    other = ITEM_INDEX[OTHER_ENERGY]
     uncovered = g_item == other
     reasons = np.full(len(keys), "", dtype=object)
     reasons[uncovered] = "other_energy is stated in tce and has no emission factor"
@@ -531,29 +696,55 @@ def compute_emissions(
             reasons[failed_mask & (fk == c)] = msg
         uncovered |= failed_mask
     nc = np.flatnonzero(uncovered)
-    not_covered = pd.DataFrame(
-        {
-            "entity": _from_codes(g_ent[nc], ent_labels),
-            "year": g_year[nc],
-            "month": g_month[nc],
-            "item": _from_codes(g_item[nc], ITEMS),
-            "quantity": sums[nc],
-            "unit": _cat(list(_ITEM_UNITS), g_item[nc]),
-            "reason": reasons[nc].astype(str),
-        }
-    )
 
     factors_used = [f.as_dict(provisional=p) for f, p in sorted(used.values(), key=_by_id)]
     factors_used += _gwp_used(gwp_set, sorted(gases_used - {"CO2"}))
-    return EmissionResult(
-        rows=rows,
-        energy=energy,
+    return EmissionArrays(
+        entities=list(entities),
+        g_entity=g_ent,
+        g_year=g_year,
+        g_month=g_month,
+        g_item=g_item,
+        g_quantity=sums.astype(np.float64),
+        g_tce_equivalent=tce_eq,
+        g_tce_equal_value=tce_ev,
+        g_equal_value_provisional=ev_prov,
+        r_group=gi,
+        r_line=li_arr,
+        r_gas_t=gas_t,
+        r_tco2e=gas_t * gas_gwp[li_arr],
+        r_factor=fid[li_arr, gfk],
+        r_provisional=prov[li_arr, gfk],
+        factor_labels=fid_labels,
+        uncovered=nc,
+        reasons=reasons[nc],
         factors_used=factors_used,
-        not_covered=not_covered,
-        gwp=gwp,
-        grid_factor=grid_factor,
-        fuel_source=fuel_source,
-        process_source=process_source,
+        missing_rows=missing_rows,
+    )
+
+
+def _empty_arrays(entities: list[object], missing_rows: int) -> EmissionArrays:
+    ints, floats = np.zeros(0, dtype=np.int64), np.zeros(0)
+    return EmissionArrays(
+        entities=entities,
+        g_entity=ints,
+        g_year=ints,
+        g_month=ints,
+        g_item=ints,
+        g_quantity=floats,
+        g_tce_equivalent=floats,
+        g_tce_equal_value=floats,
+        g_equal_value_provisional=np.zeros(0, dtype=bool),
+        r_group=ints,
+        r_line=ints,
+        r_gas_t=floats,
+        r_tco2e=floats,
+        r_factor=ints,
+        r_provisional=np.zeros(0, dtype=bool),
+        factor_labels=[],
+        uncovered=ints,
+        reasons=np.zeros(0, dtype=object),
+        factors_used=[],
         missing_rows=missing_rows,
     )
 

@@ -23,12 +23,13 @@ integer ids.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 from sqlalchemy import (
     ColumnElement,
     Integer,
@@ -41,7 +42,7 @@ from sqlalchemy import (
     text,
     tuple_,
 )
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import Executable, Subquery
 from sqlmodel import Session, col
 
 from api.models import Enterprise
@@ -55,16 +56,60 @@ from api.reports.repository import (
 from carbon.catalog import PROCESS_PRODUCTS, Section
 
 ENTERPRISE_COLUMNS = ("id", "uscc", "name", "park_code", "above_designated_size", "region")
-_PRODUCTS = np.array(list(PROCESS_PRODUCTS), dtype=object)
+
+
+@dataclass(frozen=True)
+class Enterprises:
+    """The enterprises at a level, ordered by USCC: one entry per enterprise in each field."""
+
+    id: npt.NDArray[np.int64]
+    uscc: list[str]
+    name: list[str]
+    park_code: list[str | None]
+    above_designated_size: list[bool]
+    region: list[str]
+
+    def __len__(self) -> int:
+        return len(self.uscc)
+
+    def positions(self, ids: npt.ArrayLike) -> npt.NDArray[np.int64]:
+        """The position of each registry id here, -1 for an id not among these enterprises."""
+        ids = np.asarray(ids, dtype=np.int64)
+        order = np.argsort(self.id, kind="stable")
+        ranked = self.id[order]
+        at = np.minimum(np.searchsorted(ranked, ids), max(len(ranked) - 1, 0))
+        if not len(ranked):
+            return np.full(len(ids), -1, dtype=np.int64)
+        return np.where(ranked[at] == ids, order[at], -1).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Sums:
+    """Emitting quantities summed by a key: ``key`` is the registry id of the enterprise (sums by
+    enterprise) or the month 1-12 (sums by month); ``region`` is the enterprises' region where
+    the sums by month were split by region, else ``None``; ``quantity`` is in the canonical
+    unit of the item."""
+
+    key: npt.NDArray[np.int64]
+    region: list[str | None]
+    item: list[str]
+    quantity: npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Reported:
+    """Per enterprise (registry id), bit ``m`` (1-12) of ``months`` is set when month ``m`` has
+    a counting revision (periods are unique per enterprise, so their sum is their union)."""
+
+    enterprise_id: npt.NDArray[np.int64]
+    months: npt.NDArray[np.int64]
 
 
 def enterprises_at(
     session: Session, *, uscc: str | None = None, park_code: str | None = None
-) -> pd.DataFrame:
-    """Every enterprise of one USCC, one park, or (neither given) the whole district.
-
-    One row per enterprise, ordered by USCC, columns :data:`ENTERPRISE_COLUMNS`.
-    """
+) -> Enterprises:
+    """Every enterprise of one USCC, one park, or (neither given) the whole district,
+    ordered by USCC."""
     stmt = select(
         col(Enterprise.id),
         col(Enterprise.uscc),
@@ -78,18 +123,17 @@ def enterprises_at(
     if park_code is not None:
         stmt = stmt.where(col(Enterprise.park_code) == park_code)
     ids, usccs, names, parks, above, regions = _columns(session, stmt, len(ENTERPRISE_COLUMNS))
-    return pd.DataFrame(
-        {
-            "id": np.asarray(ids, dtype=np.int64),
-            "uscc": np.asarray(usccs, dtype=object),
-            "name": np.asarray(names, dtype=object),
-            "park_code": np.asarray(parks, dtype=object),
-            "above_designated_size": np.asarray(above, dtype=bool),
-            "region": np.asarray(regions, dtype=object),
-        }
+    return Enterprises(
+        id=np.asarray(ids, dtype=np.int64),
+        uscc=list(usccs),
+        name=list(names),
+        park_code=list(parks),
+        above_designated_size=[bool(a) for a in above],
+        region=list(regions),
     )
 
 
+@dataclass(frozen=True)
 class Scope:
     """Which months and enterprises a query reads, and as of when.
 
@@ -111,39 +155,41 @@ class Scope:
         Count the latest revision submitted at or before this instant (aware) of each month.
     """
 
-    def __init__(
-        self,
-        *,
-        year: int,
-        month: int | None = None,
-        enterprise_id: int | None = None,
-        park_code: str | None = None,
-        as_of: Any = None,
-    ) -> None:
-        first, last = (month, month) if month is not None else (1, 12)
-        period_from, period_to = f"{year:04d}-{first:02d}", f"{year:04d}-{last:02d}"
-        self.heads = _latest_heads(
-            period_from=period_from, period_to=period_to, as_of=as_of
-        ).subquery("heads")
-        if as_of is None:
-            self.activity = latest_items(period_from=period_from, period_to=period_to).subquery(
-                "activity"
+    year: int
+    month: int | None = None
+    enterprise_id: int | None = None
+    park_code: str | None = None
+    as_of: Any = None
+
+    @cached_property
+    def heads(self) -> Subquery:
+        period_from, period_to = self._periods
+        heads = _latest_heads(period_from=period_from, period_to=period_to, as_of=self.as_of)
+        return heads.subquery("heads")
+
+    @cached_property
+    def activity(self) -> Subquery:
+        period_from, period_to = self._periods
+        if self.as_of is None:
+            return latest_items(period_from=period_from, period_to=period_to).subquery("activity")
+        heads = self.heads
+        return (
+            select(
+                heads.c.enterprise_id,
+                heads.c.period,
+                lines_t.c.section,
+                lines_t.c.item,
+                lines_t.c.canonical_quantity.label("quantity"),
             )
-        else:
-            self.activity = (
-                select(
-                    self.heads.c.enterprise_id,
-                    self.heads.c.period,
-                    lines_t.c.section,
-                    lines_t.c.item,
-                    lines_t.c.canonical_quantity.label("quantity"),
-                )
-                .select_from(self.heads)
-                .join(lines_t, lines_t.c.revision_id == self.heads.c.revision_id)
-                .subquery("activity")
-            )
-        self.enterprise_id = enterprise_id
-        self.park_code = park_code
+            .select_from(heads)
+            .join(lines_t, lines_t.c.revision_id == heads.c.revision_id)
+            .subquery("activity")
+        )
+
+    @property
+    def _periods(self) -> tuple[str, str]:
+        first, last = (self.month, self.month) if self.month is not None else (1, 12)
+        return f"{self.year:04d}-{first:02d}", f"{self.year:04d}-{last:02d}"
 
     def restrict(self, stmt: Select[Any], rows: Any, *, joined: bool = False) -> Select[Any]:
         """``stmt`` over ``rows`` (``heads`` or ``activity``) limited to the scope's enterprises
@@ -165,12 +211,14 @@ class Scope:
         )
 
 
+_TUNE = text("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
+
+
 def _tune(session: Session) -> None:
     """On PostgreSQL, for this transaction: no JIT (it costs more than it saves on these
     one-off aggregates) and memory enough to hash the groups instead of sorting on disk."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL jit = off"))
-        session.execute(text("SET LOCAL work_mem = '64MB'"))
+        session.execute(_TUNE)
 
 
 def _columns(session: Session, stmt: Executable, n: int) -> list[tuple[Any, ...]]:
@@ -199,63 +247,11 @@ def _month_number(period: ColumnElement[Any]) -> ColumnElement[Any]:
     return cast(func.substr(period, literal_column("6"), literal_column("2")), Integer)
 
 
-def _item_columns(item: tuple[Any, ...]) -> dict[str, pd.Categorical]:
-    """``section`` and ``item`` categoricals: items named in PROCESS_PRODUCTS are products."""
-    items = pd.Categorical(np.asarray(item, dtype=object))
-    is_product = np.append(np.isin(np.asarray(items.categories, dtype=object), _PRODUCTS), False)
-    section = pd.Categorical.from_codes(
-        is_product[items.codes].astype(np.int8),
-        categories=pd.Index([Section.ENERGY.value, Section.PRODUCTION.value]),
-    )
-    return {"section": section, "item": items}
-
-
-def _enterprise_frame(ent: Sequence[Any], item: Sequence[Any], qty: Sequence[Any]) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "enterprise_id": np.asarray(ent, dtype=np.int64),
-            **_item_columns(tuple(item)),
-            "quantity": np.asarray(qty, dtype=np.float64),
-        }
-    )
-
-
-def _month_frame(
-    month: Sequence[Any], region: Sequence[Any], item: Sequence[Any], qty: Sequence[Any]
-) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "month": np.asarray(month, dtype=np.int64),
-            "region": np.asarray(region, dtype=object),
-            **_item_columns(tuple(item)),
-            "quantity": np.asarray(qty, dtype=np.float64),
-        }
-    )
-
-
-def activity_sums(
-    session: Session, scope: Scope, *, by_region: bool
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Emitting quantities of the scope summed by enterprise and item, and by month and item.
-
-    PostgreSQL computes both sums in one pass over the lines (``GROUPING SETS``); SQLite,
-    which has no grouping sets, in two queries.
-
-    Parameters
-    ----------
-    by_region : bool
-        Split the sums by month further by the enterprises' region (needed only where the
-        scope's enterprises lie in more than one region; otherwise ``region`` is ``None``).
-
-    Returns
-    -------
-    by_enterprise : DataFrame
-        Columns ``enterprise_id`` (int), ``section``, ``item`` (categoricals) and
-        ``quantity`` [canonical unit of the item].
-    by_month : DataFrame
-        Columns ``month`` (int 1-12), ``region``, ``section``, ``item`` and ``quantity``.
-    """
-    _tune(session)
+@functools.lru_cache(maxsize=1024)
+def _sum_statements(scope: Scope, by_region: bool, postgresql: bool) -> tuple[Select[Any], ...]:
+    """The statements of :func:`activity_sums`: one with grouping sets on PostgreSQL, else
+    the sums by enterprise and by month. Built once per scope: statements are immutable and
+    building one costs more than running it on a small scope."""
     rows = scope.activity
     ent, item, month = rows.c.enterprise_id, rows.c.item, _month_number(rows.c.period)
     region = enterprises_t.c.region
@@ -269,51 +265,92 @@ def activity_sums(
         return scope.restrict(scope.emitting(stmt), rows, joined=join_registry)
 
     month_keys = (month, item, region) if by_region else (month, item)
-    if session.get_bind().dialect.name == "postgresql":
+    if postgresql:
         region_col = region if by_region else literal_column("NULL")
         stmt = base(func.grouping(ent), ent, month, region_col, item, total).group_by(
             func.grouping_sets(tuple_(ent, item), tuple_(*month_keys))
         )
-        flag, ents, months, regions, items, qty = _columns(session, stmt, 6)
-        is_month = np.asarray(flag, dtype=bool)
-        cols = [np.asarray(c, dtype=object) for c in (ents, months, regions, items, qty)]
-        e, m = ~is_month, is_month
-        return (
-            _enterprise_frame(cols[0][e], cols[3][e], cols[4][e]),
-            _month_frame(cols[1][m], cols[2][m], cols[3][m], cols[4][m]),
-        )
-    ents, items, qty = _columns(session, base(ent, item, total).group_by(ent, item), 3)
-    by_enterprise = _enterprise_frame(ents, items, qty)
-    if by_region:
-        months, items, regions, qty = _columns(
-            session, base(*month_keys, total).group_by(*month_keys), 4
-        )
-    else:
-        months, items, qty = _columns(session, base(*month_keys, total).group_by(*month_keys), 3)
-        regions = (None,) * len(months)
-    return by_enterprise, _month_frame(months, regions, items, qty)
+        return (stmt,)
+    return (
+        base(ent, item, total).group_by(ent, item),
+        base(*month_keys, total).group_by(*month_keys),
+    )
 
 
-def reported_months(session: Session, scope: Scope) -> pd.DataFrame:
-    """The months each enterprise of the scope has a counting revision for (any section).
+def activity_sums(session: Session, scope: Scope, *, by_region: bool) -> tuple[Sums, Sums]:
+    """Emitting quantities of the scope summed by enterprise and item, and by month and item.
+
+    PostgreSQL computes both sums in one pass over the lines (``GROUPING SETS``); SQLite,
+    which has no grouping sets, in two queries.
+
+    Parameters
+    ----------
+    by_region : bool
+        Split the sums by month further by the enterprises' region (needed only where the
+        scope's enterprises lie in more than one region; otherwise ``region`` is ``None``).
 
     Returns
     -------
-    DataFrame
-        Columns ``enterprise_id`` and ``months``: bit ``m`` (1-12) set when month ``m`` is
-        reported (periods are unique per enterprise, so their sum is their union).
+    by_enterprise, by_month : Sums
+        Keyed by the enterprise's registry id, and by month (and region if ``by_region``).
     """
+    _tune(session)
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    statements = _sum_statements(scope, by_region, postgresql)
+    if postgresql:
+        (stmt,) = statements
+        flag, ents, months, regions, items, qty = _columns(session, stmt, 6)
+        m = np.asarray(flag, dtype=bool)
+        e = ~m
+        cols = [np.asarray(c, dtype=object) for c in (ents, months, regions, items, qty)]
+        return (
+            Sums(
+                key=cols[0][e].astype(np.int64),
+                region=[None] * int(e.sum()),
+                item=cols[3][e].tolist(),
+                quantity=cols[4][e].astype(np.float64),
+            ),
+            Sums(
+                key=cols[1][m].astype(np.int64),
+                region=cols[2][m].tolist(),
+                item=cols[3][m].tolist(),
+                quantity=cols[4][m].astype(np.float64),
+            ),
+        )
+    by_ent_stmt, by_month_stmt = statements
+    ents, items, qty = _columns(session, by_ent_stmt, 3)
+    by_enterprise = Sums(
+        key=np.asarray(ents, dtype=np.int64),
+        region=[None] * len(ents),
+        item=list(items),
+        quantity=np.asarray(qty, dtype=np.float64),
+    )
+    if by_region:
+        months, items, regions, qty = _columns(session, by_month_stmt, 4)
+    else:
+        months, items, qty = _columns(session, by_month_stmt, 3)
+        regions = (None,) * len(months)
+    by_month = Sums(
+        key=np.asarray(months, dtype=np.int64),
+        region=list(regions),
+        item=list(items),
+        quantity=np.asarray(qty, dtype=np.float64),
+    )
+    return by_enterprise, by_month
+
+
+def reported_months(session: Session, scope: Scope) -> Reported:
+    """The months each enterprise of the scope has a counting revision for (any section)."""
+    ent, mask = _columns(session, _reported_statement(scope), 2)
+    return Reported(np.asarray(ent, dtype=np.int64), np.asarray(mask, dtype=np.int64))
+
+
+@functools.lru_cache(maxsize=1024)
+def _reported_statement(scope: Scope) -> Select[Any]:
     heads = scope.heads
     bits = func.sum(literal_column("1").op("<<")(_month_number(heads.c.period)))
     stmt = select(heads.c.enterprise_id, bits).select_from(heads)
-    stmt = scope.restrict(stmt, heads).group_by(heads.c.enterprise_id)
-    ent, mask = _columns(session, stmt, 2)
-    return pd.DataFrame(
-        {
-            "enterprise_id": np.asarray(ent, dtype=np.int64),
-            "months": np.asarray(mask, dtype=np.int64),
-        }
-    )
+    return scope.restrict(stmt, heads).group_by(heads.c.enterprise_id)
 
 
 def months_of(mask: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:

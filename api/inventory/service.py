@@ -50,9 +50,19 @@ from api.inventory.schemas import (
     SourceRow,
 )
 from api.registry.service import read_enterprise, read_park
-from carbon.emissions import ITEMS, EmissionResult, compute_emissions
-from carbon.errors import FactorNotFoundError, InvalidInput, ValidationFailed
-from carbon.factors import Factor, FactorSet
+from carbon.catalog import CARRIERS, PROCESS_PRODUCTS
+from carbon.emissions import (
+    ITEM_INDEX,
+    ITEMS,
+    LINE_BUCKETS,
+    LINE_INDEX,
+    LINES,
+    EmissionArrays,
+    Method,
+    emission_arrays,
+)
+from carbon.errors import FactorNotFoundError, InvalidInput, UnknownItemError, ValidationFailed
+from carbon.factors import ACTIVITY_UNITS, NATIONAL, Factor, FactorSet
 from carbon.periods import Period
 from factors import load_factor_set
 
@@ -182,11 +192,11 @@ def build_inventory(
     scope = repository.Scope(
         year=query.year,
         month=query.month,
-        enterprise_id=int(enterprises["id"].iloc[0]) if subject.uscc else None,
+        enterprise_id=int(enterprises.id[0]) if subject.uscc else None,
         park_code=subject.park_code,
         as_of=query.as_of,
     )
-    by_region = enterprises["region"].nunique() > 1
+    by_region = len(set(enterprises.region)) > 1
     with repository.paused_cycle_collection():
         enterprise_sums, month_sums = repository.activity_sums(session, scope, by_region=by_region)
         return assemble(
@@ -202,112 +212,129 @@ def build_inventory(
         )
 
 
-def enterprise_activity(
-    activity: pd.DataFrame, enterprises: pd.DataFrame, year: int
-) -> pd.DataFrame:
-    """Activity by enterprise as :func:`compute_emissions` reads it: ``entity`` is the USCC.
+def _item_codes(items: Sequence[str]) -> npt.NDArray[np.int64]:
+    """Index in ITEMS of each summed item: products with process emissions, else carriers.
 
-    The year's total of each enterprise and item is one row; ``month`` is set to 1, as the
-    factors do not depend on it. Rows of enterprises not in ``enterprises`` are dropped; each
-    enterprise's ``region`` comes from the registry. Entities and regions are categoricals
-    whose codes are positions in ``enterprises``, so that nothing is matched by text.
+    Raises
+    ------
+    UnknownItemError
+        For an energy item that is not a carrier of the catalogue.
     """
-    pos = pd.Index(enterprises["id"].to_numpy()).get_indexer(
-        pd.Index(activity["enterprise_id"].to_numpy())
-    )
-    keep = pos >= 0
-    pos = pos[keep]
-    region_codes, regions = pd.factorize(enterprises["region"])
-    return pd.DataFrame(
-        {
-            "entity": pd.Categorical.from_codes(
-                pos, categories=pd.Index(enterprises["uscc"].to_numpy())
-            ),
-            "year": np.full(len(pos), year, dtype=np.int64),
-            "month": np.ones(len(pos), dtype=np.int64),
-            "region": pd.Categorical.from_codes(region_codes[pos], categories=regions),
-            "section": activity["section"][keep].to_numpy(),
-            "item": activity["item"][keep].to_numpy(),
-            "quantity": activity["quantity"].to_numpy()[keep],
-        }
-    )
+    codes, uniques = pd.factorize(np.asarray(items, dtype=object))
+    lookup = []
+    for name in uniques:
+        index = ITEM_INDEX.get(name) if name in PROCESS_PRODUCTS or name in CARRIERS else None
+        if index is None:
+            raise UnknownItemError(f"unknown energy carrier(s) [{name!r}]", ("item",))
+        lookup.append(index)
+    return np.asarray(lookup, dtype=np.int64)[codes] if len(codes) else codes.astype(np.int64)
 
 
-def month_activity(activity: pd.DataFrame, enterprises: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Activity by month (and region) as :func:`compute_emissions` reads it.
+def enterprise_emissions(
+    sums: repository.Sums,
+    enterprises: repository.Enterprises,
+    year: int,
+    factors: FactorSet,
+    method: Method,
+) -> EmissionArrays:
+    """Emissions of the year's sums by enterprise: entities are positions in ``enterprises``.
 
-    ``entity`` is the region; where the query did not split by region (one region for all
-    enterprises), it is that region.
+    The factors do not depend on the month, so each (enterprise, item) total counts as month
+    1; each enterprise's region comes from the registry. Sums of enterprises not in
+    ``enterprises`` are left out.
     """
-    only = str(enterprises["region"].iloc[0]) if len(enterprises) else "CN"
-    region = activity["region"].where(activity["region"].notna(), only).astype(str)
-    return pd.DataFrame(
-        {
-            "entity": region.astype("category"),
-            "year": np.full(len(activity), year, dtype=np.int64),
-            "month": activity["month"].to_numpy(),
-            "region": region.astype("category"),
-            "section": activity["section"],
-            "item": activity["item"],
-            "quantity": activity["quantity"].to_numpy(),
-        }
+    pos = enterprises.positions(sums.key)
+    regions, region_of = np.unique(
+        np.asarray(enterprises.region, dtype=object), return_inverse=True
+    )
+    n = len(pos)
+    return emission_arrays(
+        pos,
+        enterprises.uscc,
+        np.full(n, year, dtype=np.int64),
+        np.ones(n, dtype=np.int64),
+        np.where(pos >= 0, region_of[np.maximum(pos, 0)], -1) if len(region_of) else pos,
+        [str(r) for r in regions],
+        _item_codes(sums.item),
+        sums.quantity,
+        factors,
+        **method,
     )
 
 
-def _positions(labels: pd.Series, index: pd.Index) -> npt.NDArray[np.int64]:
-    """Position of each label in ``index`` (-1 where absent), cheaply for categoricals."""
-    if isinstance(labels.dtype, pd.CategoricalDtype):
-        cat_pos = np.append(index.get_indexer(labels.cat.categories), -1)
-        return cat_pos[labels.cat.codes.to_numpy()].astype(np.int64)
-    return index.get_indexer(pd.Index(labels)).astype(np.int64)
+def month_emissions(
+    sums: repository.Sums,
+    enterprises: repository.Enterprises,
+    year: int,
+    factors: FactorSet,
+    method: Method,
+) -> EmissionArrays:
+    """Emissions of the sums by month (and region): entities are the regions.
+
+    Where the sums were not split by region (all enterprises in one), that region applies.
+    """
+    only = enterprises.region[0] if len(enterprises) else NATIONAL
+    names = [only if r is None else str(r) for r in sums.region]
+    codes, regions = pd.factorize(np.asarray(names, dtype=object))
+    region_names = [str(r) for r in regions]
+    n = len(codes)
+    return emission_arrays(
+        codes.astype(np.int64),
+        region_names,
+        np.full(n, year, dtype=np.int64),
+        sums.key,
+        codes.astype(np.int64),
+        region_names,
+        _item_codes(sums.item),
+        sums.quantity,
+        factors,
+        **method,
+    )
 
 
-def _buckets(rows: pd.DataFrame) -> npt.NDArray[np.int64]:
-    """0 for scope 1, 1 for location-based scope 2, 2 for market-based scope 2."""
-    scope1 = (rows["scope"] == "scope1").to_numpy(dtype=bool)
-    market = (rows["scope2_method"] == "market").to_numpy(dtype=bool, na_value=False)
-    return np.where(scope1, 0, np.where(market, 2, 1)).astype(np.int64)
+def _by_bucket(em: EmissionArrays, key: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.float64]:
+    """t CO2e per key (per row's group) and bucket: shape (n, 3), see :data:`LINE_BUCKETS`."""
+    codes = key[em.r_group] * 3 + LINE_BUCKETS[em.r_line]
+    sums = np.bincount(codes, weights=em.r_tco2e, minlength=n * 3)
+    return sums.astype(np.float64).reshape(n, 3)
 
 
-def _sum_by(
-    codes: npt.NDArray[np.int64], weights: npt.NDArray[np.float64], n: int
-) -> npt.NDArray[np.float64]:
-    ok = codes >= 0
-    return np.bincount(codes[ok], weights=weights[ok], minlength=n).astype(np.float64)
+def _energy_by(em: EmissionArrays, key: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.float64]:
+    """tce (equivalent value) per key; products count 0."""
+    sums = np.bincount(key, weights=np.nan_to_num(em.g_tce_equivalent), minlength=n)
+    return sums.astype(np.float64)
 
 
-def _text(value: object) -> str:
-    """A label of a group key; ``""`` for a missing one (scope 1 has no scope 2 method)."""
-    return "" if pd.isna(value) else str(value)  # type: ignore[call-overload]
+def _labels(em: EmissionArrays, factor_codes: npt.ArrayLike) -> set[str]:
+    """The factor ids behind the given codes of ``em.factor_labels``."""
+    return {fid for c in np.unique(factor_codes).tolist() for fid in em.factor_labels[c].split("+")}
 
 
-def _by_source(rows: pd.DataFrame) -> list[SourceRow]:
-    if rows.empty:
+def _by_source(em: EmissionArrays) -> list[SourceRow]:
+    """One row per output line and item, summed over enterprises."""
+    if not len(em.r_line):
         return []
-    keys = ["scope", "scope2_method", "category", "carrier_or_process", "gas", "activity_unit"]
-    grouped = rows.groupby(keys, observed=True, dropna=False, sort=False)
-    sums = grouped[["activity", "gas_t", "tco2e"]].sum()
-    ids = rows.groupby([*keys, "factor_id"], observed=True, dropna=False, sort=False).size()
-    fids: dict[tuple[str, ...], set[str]] = {}
-    for combo in ids.index:
-        *parts, label = (_text(v) for v in combo)
-        fids.setdefault(tuple(parts), set()).update(label.split("+"))
+    n_items = len(ITEMS)
+    items = em.g_item[em.r_group]
+    keys, inverse = np.unique(em.r_line * n_items + items, return_inverse=True)
+    activity = np.bincount(inverse, weights=em.g_quantity[em.r_group])
+    gas_t = np.bincount(inverse, weights=em.r_gas_t)
+    tco2e = np.bincount(inverse, weights=em.r_tco2e)
     out = []
-    for r in sums.reset_index().to_dict("records"):
-        key = tuple(_text(r[k]) for k in keys)
-        scope, method, category, item, gas, unit = key
+    for k, key in enumerate(keys.tolist()):
+        line, item = LINES[key // n_items], ITEMS[key % n_items]
         out.append(
             SourceRow(
-                scope=_SCOPE_NUMBER[scope],
-                scope2_method=Scope2Method(method) if method else None,
-                category=category,
+                scope=_SCOPE_NUMBER[line.scope],
+                scope2_method=Scope2Method(line.scope2_method) if line.scope2_method else None,
+                category=line.category,
                 carrier_or_process=item,
-                gas=gas,
-                activity=float(r["activity"]),
-                activity_unit=unit,
-                gas_t=float(r["gas_t"]),
-                tco2e=float(r["tco2e"]),
-                factor_ids=sorted(f for f in fids[key] if f),
+                gas=line.gas,
+                activity=float(activity[k]),
+                activity_unit=ACTIVITY_UNITS[item],
+                gas_t=float(gas_t[k]),
+                tco2e=float(tco2e[k]),
+                factor_ids=sorted(_labels(em, em.r_factor[inverse == k])),
             )
         )
     out.sort(
@@ -322,10 +349,10 @@ def _by_source(rows: pd.DataFrame) -> list[SourceRow]:
     return out
 
 
-def _factor_rows(result: EmissionResult, factors: FactorSet) -> tuple[list[FactorUsed], list[str]]:
+def _factor_rows(em: EmissionArrays, factors: FactorSet) -> tuple[list[FactorUsed], list[str]]:
     """Every factor used, described, and the ids of those applied provisionally to emissions."""
     out = []
-    for d in result.factors_used:
+    for d in em.factors_used:
         fid = str(d["id"])
         f = _lookup(factors, fid)
         out.append(
@@ -344,14 +371,8 @@ def _factor_rows(result: EmissionResult, factors: FactorSet) -> tuple[list[Facto
                 provisional=bool(d["provisional"]),
             )
         )
-    rows = result.rows
-    provisional: set[str] = set()
-    if not rows.empty:
-        flagged = rows.loc[rows["provisional"].to_numpy(dtype=bool), "factor_id"]
-        for label in flagged.astype(str).unique():
-            provisional.update(
-                fid for fid in label.split("+") if fid in factors and _is_annual(factors, fid)
-            )
+    flagged = _labels(em, em.r_factor[em.r_provisional])
+    provisional = {fid for fid in flagged if fid in factors and _is_annual(factors, fid)}
     return out, sorted(provisional)
 
 
@@ -368,29 +389,28 @@ def _is_annual(factors: FactorSet, fid: str) -> bool:
     return f.year_from is not None or f.year_to is not None
 
 
-def _grid_series(rows: pd.DataFrame, query: InventoryQuery, factors: FactorSet) -> GridFactorSeries:
+def _grid_series(em: EmissionArrays, query: InventoryQuery, factors: FactorSet) -> GridFactorSeries:
     years: list[GridFactorYear] = []
-    if not rows.empty:
-        loc = rows[
-            (rows["category"] == "electricity").to_numpy(dtype=bool)
-            & (rows["scope2_method"] == "location").to_numpy(dtype=bool, na_value=False)
-        ]
-        seen = loc[["year", "factor_id", "provisional"]].astype({"factor_id": str})
-        for year, label, prov in seen.drop_duplicates().itertuples(index=False):
-            for fid in str(label).split("+"):
-                if fid not in factors or factors[fid].kind not in _GRID_KINDS:
-                    continue
-                f = factors[fid]
-                years.append(
-                    GridFactorYear(
-                        year=int(year),
-                        region=f.region,
-                        factor_id=f.id,
-                        value=f.value,
-                        unit=f.unit,
-                        provisional=bool(prov),
-                    )
+    location = np.flatnonzero(em.r_line == LINE_INDEX["electricity_location"])
+    seen = {
+        (int(em.g_year[em.r_group[r]]), int(em.r_factor[r]), bool(em.r_provisional[r]))
+        for r in location.tolist()
+    }
+    for year, code, prov in seen:
+        for fid in em.factor_labels[code].split("+"):
+            if fid not in factors or factors[fid].kind not in _GRID_KINDS:
+                continue
+            f = factors[fid]
+            years.append(
+                GridFactorYear(
+                    year=year,
+                    region=f.region,
+                    factor_id=f.id,
+                    value=f.value,
+                    unit=f.unit,
+                    provisional=prov,
                 )
+            )
     unique = {(y.year, y.factor_id, y.provisional): y for y in years}
     return GridFactorSeries(
         name=query.grid_factor,
@@ -399,11 +419,9 @@ def _grid_series(rows: pd.DataFrame, query: InventoryQuery, factors: FactorSet) 
     )
 
 
-def _gwp_info(result: EmissionResult, query: InventoryQuery, factors: FactorSet) -> GwpInfo:
+def _gwp_info(em: EmissionArrays, query: InventoryQuery, factors: FactorSet) -> GwpInfo:
     gset = factors.gwp(query.gwp.value)
-    gases: list[str] = []
-    if not result.rows.empty:
-        gases = sorted({str(g) for g in result.rows["gas"].unique()} - {"CO2"})
+    gases = sorted({LINES[li].gas for li in np.unique(em.r_line).tolist()} - {"CO2"})
     return GwpInfo(
         name=query.gwp,
         source=f"IPCC {gset.name} (100-year), {gset.column} via {gset.source}",
@@ -412,27 +430,18 @@ def _gwp_info(result: EmissionResult, query: InventoryQuery, factors: FactorSet)
     )
 
 
-def _not_covered(result: EmissionResult) -> list[NotCovered]:
-    nc = result.not_covered
-    if nc.empty:
-        return []
-    keys = ["entity", "year", "month", "item"]
-    energy = result.energy[[*keys, "tce_equivalent"]].astype({"entity": str, "item": str})
-    frame = nc.astype({"entity": str, "item": str, "unit": str, "reason": str}).merge(
-        energy, on=keys, how="left"
-    )
-    grouped = frame.groupby(["item", "unit", "reason"], sort=True)[
-        ["quantity", "tce_equivalent"]
-    ].sum()
+def _not_covered(em: EmissionArrays) -> list[NotCovered]:
+    """Activity with no emission factor, summed by item, unit and reason."""
+    totals: dict[tuple[str, str, str], list[float]] = {}
+    for g, reason in zip(em.uncovered.tolist(), em.reasons.tolist(), strict=True):
+        item = ITEMS[int(em.g_item[g])]
+        total = totals.setdefault((item, ACTIVITY_UNITS[item], str(reason)), [0.0, 0.0])
+        total[0] += float(em.g_quantity[g])
+        tce = float(em.g_tce_equivalent[g])
+        total[1] += 0.0 if np.isnan(tce) else tce
     return [
-        NotCovered(
-            item=str(r["item"]),
-            quantity=float(r["quantity"]),
-            unit=str(r["unit"]),
-            energy_tce=float(r["tce_equivalent"]),
-            reason=str(r["reason"]),
-        )
-        for r in grouped.reset_index().to_dict("records")
+        NotCovered(item=item, quantity=q, unit=unit, energy_tce=tce, reason=reason)
+        for (item, unit, reason), (q, tce) in sorted(totals.items())
     ]
 
 
@@ -500,10 +509,10 @@ def method_notes(subject: Subject, query: InventoryQuery, months_due: Sequence[s
 def assemble(
     subject: Subject,
     query: InventoryQuery,
-    enterprises: pd.DataFrame,
-    enterprise_sums: pd.DataFrame,
-    month_sums: pd.DataFrame,
-    reported: pd.DataFrame,
+    enterprises: repository.Enterprises,
+    enterprise_sums: repository.Sums,
+    month_sums: repository.Sums,
+    reported: repository.Reported,
     factors: FactorSet,
     *,
     today: date,
@@ -513,69 +522,44 @@ def assemble(
 
     Parameters
     ----------
-    enterprises : DataFrame
+    enterprises : Enterprises
         Every enterprise at the level (:func:`repository.enterprises_at`).
-    enterprise_sums : DataFrame
-        Quantities by ``enterprise_id, section, item`` in the canonical unit
-        (:func:`repository.activity_sums`).
-    month_sums : DataFrame
-        Quantities by ``month, region, section, item`` (:func:`repository.activity_sums`).
-    reported : DataFrame
-        ``enterprise_id`` and the bit mask of its ``months`` reported
-        (:func:`repository.reported_months`).
+    enterprise_sums, month_sums : Sums
+        Quantities by enterprise and item, and by month (and region) and item, in the
+        canonical unit (:func:`repository.activity_sums`).
+    reported : Reported
+        The months each enterprise reported (:func:`repository.reported_months`).
     today, now
         The district's date (which months are due) and the ``generated_at`` stamp.
     """
     months = _months(query)
-    options = {
-        "gwp": query.gwp.value,
-        "grid_factor": query.grid_factor.value,
-        "fuel_source": query.fuel_source.value,
-        "process_source": query.process_source.value,
-    }
-    result = compute_emissions(
-        enterprise_activity(enterprise_sums, enterprises, query.year), factors, **options
+    method = Method(
+        gwp=query.gwp.value,
+        grid_factor=query.grid_factor.value,
+        fuel_source=query.fuel_source.value,
+        process_source=query.process_source.value,
     )
-    monthly = compute_emissions(
-        month_activity(month_sums, enterprises, query.year), factors, **options
-    )
-    rows = result.rows
-    ent_index = pd.Index(enterprises["uscc"].to_numpy())
-    n_ent, n_month = len(ent_index), 12
+    result = enterprise_emissions(enterprise_sums, enterprises, query.year, factors, method)
+    monthly = month_emissions(month_sums, enterprises, query.year, factors, method)
+    n_ent, n_month = len(enterprises), 12
 
-    # ---- emissions and energy by enterprise and by month, in three buckets -----------------
-    by_ent, by_mon = np.zeros((n_ent, 3)), np.zeros((n_month, 3))
-    if not rows.empty:
-        ent_pos = _positions(rows["entity"], ent_index)
-        key = np.where(ent_pos >= 0, ent_pos * 3 + _buckets(rows), -1)
-        by_ent = _sum_by(key, rows["tco2e"].to_numpy(dtype=float), n_ent * 3).reshape(n_ent, 3)
-    if not monthly.rows.empty:
-        key = (monthly.rows["month"].to_numpy(dtype=np.int64) - 1) * 3 + _buckets(monthly.rows)
-        tco2e = monthly.rows["tco2e"].to_numpy(dtype=float)
-        by_mon = _sum_by(key, tco2e, n_month * 3).reshape(n_month, 3)
-    e_ent, e_mon = np.zeros(n_ent), np.zeros(n_month)
-    if not result.energy.empty:
-        tce = np.nan_to_num(result.energy["tce_equivalent"].to_numpy(dtype=float))
-        e_ent = _sum_by(_positions(result.energy["entity"], ent_index), tce, n_ent)
-    if not monthly.energy.empty:
-        tce = np.nan_to_num(monthly.energy["tce_equivalent"].to_numpy(dtype=float))
-        e_mon = _sum_by(monthly.energy["month"].to_numpy(dtype=np.int64) - 1, tce, n_month)
+    # ---- emissions (three buckets) and energy by enterprise and by month -------------------
+    by_ent = _by_bucket(result, result.g_entity, n_ent)
+    by_mon = _by_bucket(monthly, monthly.g_month - 1, n_month)
+    e_ent = _energy_by(result, result.g_entity, n_ent)
+    e_mon = _energy_by(monthly, monthly.g_month - 1, n_month)
     s1, loc, mkt = (float(v) for v in by_ent.sum(axis=0))
     chosen = loc if query.scope2 is Scope2Method.LOCATION else mkt
     col = 1 if query.scope2 is Scope2Method.LOCATION else 2
 
     # ---- who reported which month ----------------------------------------------------------
     grid = np.zeros((n_ent, n_month), dtype=bool)
-    rep_pos = pd.Index(enterprises["id"].to_numpy()).get_indexer(
-        pd.Index(reported["enterprise_id"].to_numpy())
-    )
+    rep_pos = enterprises.positions(reported.enterprise_id)
     ok = rep_pos >= 0
-    grid[rep_pos[ok]] = repository.months_of(reported["months"].to_numpy(dtype=np.int64)[ok])
+    grid[rep_pos[ok]] = repository.months_of(reported.months[ok])
     current = Period.of(today)
     due = [m for m in months if Period(query.year, m) < current]
-    usccs = [str(u) for u in enterprises["uscc"].tolist()]
-    names = [str(n) for n in enterprises["name"].tolist()]
-    parks = [None if p is None or pd.isna(p) else str(p) for p in enterprises["park_code"].tolist()]
+    usccs, names, parks = enterprises.uscc, enterprises.name, enterprises.park_code
     due_periods = [f"{query.year}-{m:02d}" for m in due]
     flags = grid[:, [m - 1 for m in due]].tolist()  # per enterprise, per due month
     lacking = ~grid[:, [m - 1 for m in due]].all(axis=1) if due else np.zeros(n_ent, dtype=bool)
@@ -603,7 +587,7 @@ def assemble(
     }
 
     months_reported = grid.sum(axis=1).tolist()
-    above = enterprises["above_designated_size"].tolist()
+    above = enterprises.above_designated_size
     ent_s1, ent_loc, ent_mkt = (by_ent[:, k].tolist() for k in range(3))
     ent_s2 = by_ent[:, col].tolist()
     ent_tce = e_ent.tolist()
@@ -612,7 +596,7 @@ def assemble(
             "uscc": usccs[i],
             "name": names[i],
             "park_code": parks[i],
-            "above_designated_size": bool(above[i]),
+            "above_designated_size": above[i],
             "months_reported": months_reported[i],
             "scope1_tco2e": ent_s1[i],
             "scope2_tco2e": ent_s2[i],
@@ -623,20 +607,22 @@ def assemble(
         }
         for i in range(n_ent)
     ]
+    reported_by_month = grid.sum(axis=0).tolist()
+    mon = by_mon.tolist()
     by_month = [
         {
             "period": f"{query.year}-{m:02d}",
-            "enterprises_reported": int(grid[:, m - 1].sum()),
-            "scope1_tco2e": float(by_mon[m - 1, 0]),
-            "scope2_tco2e": float(by_mon[m - 1, col]),
-            "scope2_location_tco2e": float(by_mon[m - 1, 1]),
-            "scope2_market_tco2e": float(by_mon[m - 1, 2]),
-            "total_tco2e": float(by_mon[m - 1, 0] + by_mon[m - 1, col]),
+            "enterprises_reported": reported_by_month[m - 1],
+            "scope1_tco2e": mon[m - 1][0],
+            "scope2_tco2e": mon[m - 1][col],
+            "scope2_location_tco2e": mon[m - 1][1],
+            "scope2_market_tco2e": mon[m - 1][2],
+            "total_tco2e": mon[m - 1][0] + mon[m - 1][col],
             "energy_tce": float(e_mon[m - 1]),
         }
         for m in months
     ]
-    sources = _by_source(rows)
+    sources = _by_source(result)
     return Inventory.model_validate(
         {
             "level": subject.level,
@@ -659,22 +645,16 @@ def assemble(
             "total_location_tco2e": s1 + loc,
             "total_market_tco2e": s1 + mkt,
             "energy_tce": float(e_ent.sum()),
-            "energy_tce_equal_value": _equal_value(result),
+            "energy_tce_equal_value": float(np.nansum(result.g_tce_equal_value)),
             "by_source": [s for s in sources if s.scope == 1 or s.scope2_method is query.scope2],
             "scope2_other_method": [
                 s for s in sources if s.scope == 2 and s.scope2_method is not query.scope2
             ],
             "by_enterprise": by_enterprise,
             "by_month": by_month,
-            "grid_factor_series": _grid_series(rows, query, factors),
+            "grid_factor_series": _grid_series(result, query, factors),
             "factors_used": factors_used,
             "coverage": coverage,
             "method_notes": method_notes(subject, query, due_periods),
         }
     )
-
-
-def _equal_value(result: EmissionResult) -> float:
-    if result.energy.empty:
-        return 0.0
-    return float(np.nansum(result.energy["tce_equal_value"].to_numpy(dtype=float)))
