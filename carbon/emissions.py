@@ -43,6 +43,7 @@ References
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypedDict
@@ -222,7 +223,10 @@ class EmissionResult:
 
 
 class _Rates:
-    """Looks up each (line, item, region, year) once, with the chosen options."""
+    """Looks up each (line, item, region, year) once, with the chosen options.
+
+    Use :func:`_rates_for`, which keeps one per factor set and options.
+    """
 
     def __init__(
         self, factors: FactorSet, grid_factor: str, fuel_source: str, process_source: str
@@ -232,9 +236,24 @@ class _Rates:
         self.fuel = FUEL_SOURCES[fuel_source]
         self.process = PROCESS_SOURCES[process_source]
         self._provincial = factors.regions("grid_average")
+        self._known: dict[tuple[str, str, str, int], Rate | str] = {}  # str: why none
 
     def rate(self, line: str, item: str, region: str, year: int) -> Rate:
-        """Raises FactorNotFoundError where the library has no factor."""
+        """Raises FactorNotFoundError where the library has no factor. Each answer is kept:
+        the factor set does not change."""
+        key = (line, item, region, year)
+        known = self._known.get(key)
+        if known is None:
+            try:
+                known = self._rate(line, item, region, year)
+            except FactorNotFoundError as exc:
+                known = str(exc)
+            self._known[key] = known
+        if isinstance(known, str):
+            raise FactorNotFoundError(known)
+        return known
+
+    def _rate(self, line: str, item: str, region: str, year: int) -> Rate:
         fs = self.factors
         if line == "combustion":
             return self._combustion(item)
@@ -297,6 +316,22 @@ class _Rates:
         sel = fs.select("grid_average", "electricity", NATIONAL, year)
         fallback = self.grid_factor == "provincial" and region != NATIONAL
         return Rate(sel.factor.canonical_value, (sel.factor,), sel.provisional or fallback)
+
+
+@functools.lru_cache(maxsize=64)
+def _rates_for(
+    factors: FactorSet, grid_factor: str, fuel_source: str, process_source: str
+) -> _Rates:
+    return _Rates(factors, grid_factor, fuel_source, process_source)
+
+
+@functools.lru_cache(maxsize=64)
+def _carrier_coefficients(factors: FactorSet, y_min: int, y_max: int) -> CoefficientTable:
+    """:func:`carbon.energy.coefficient_table` of every carrier for the years, kept (read-only)."""
+    table = coefficient_table(ITEMS[:_N_CARRIERS], np.arange(y_min, y_max + 1), factors)
+    for array in (table.years, table.equivalent, table.equal_value, table.equal_value_provisional):
+        array.flags.writeable = False
+    return table
 
 
 def _codes(col: pd.Series) -> tuple[npt.NDArray[np.int64], list[object]]:
@@ -633,7 +668,7 @@ def emission_arrays(
     n_year = y_max - y_min + 1
     fk = (g_item * n_reg + g_reg) * n_year + (g_year - y_min)
     combos = np.unique(fk)
-    rates = _Rates(factors, grid_factor, fuel_source, process_source)
+    rates = _rates_for(factors, grid_factor, fuel_source, process_source)
     region_names = [*regions, ""]
     n_lines = len(LINES)
     coef = np.full((n_lines, n_item * n_reg * n_year), np.nan)
@@ -674,7 +709,7 @@ def emission_arrays(
 
     # ---- energy in tce -----------------------------------------------------------------------
     is_carrier = np.flatnonzero(g_item < _N_CARRIERS)
-    table = coefficient_table(ITEMS[:_N_CARRIERS], np.arange(y_min, y_max + 1), factors)
+    table = _carrier_coefficients(factors, y_min, y_max)
     e_item, e_year = g_item[is_carrier], g_year[is_carrier] - y_min
     tce_eq = np.full(len(keys), np.nan)
     tce_ev = np.full(len(keys), np.nan)

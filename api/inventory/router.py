@@ -100,7 +100,9 @@ def get_inventory(
     )
     inventory = service.build_inventory(session, principal, query, today=district_today(settings))
     if format_ is Format.JSON:
-        return inventory
+        # Serialised here, once: returned as a model, it would be validated again (in a
+        # second trip to the thread pool) before being serialised.
+        return Response(content=inventory.model_dump_json(), media_type="application/json")
     if format_ is Format.CSV:
         body, media_type, ext = exports.to_csv(inventory), CSV_TYPE, "csv"
     else:
