@@ -348,6 +348,32 @@ class Connection:
         return status, data
 
 
+async def serial(base: str, d: District, *, count: int, seed: int) -> None:
+    """Each kind of request ``count`` times, one at a time: what one request costs the server."""
+    host, port = base.removeprefix("http://").split(":")
+    conn = Connection(host, int(port))
+    rng = random.Random(seed)
+    print(f"\n   serial cost, {count} of each kind on one connection")
+    print(f"   {'request':32s} {'p50 ms':>8s} {'mean ms':>8s}")
+    for kind, _ in MIX:
+        times = []
+        for _ in range(count):
+            method, url, kw = request_for(kind, d, rng)
+            headers = dict(kw.get("headers", {}))
+            if kw.get("params"):
+                url += "?" + urlencode(kw["params"])
+            body = None
+            if "json" in kw:
+                body = json.dumps(kw["json"]).encode()
+                headers["Content-Type"] = "application/json"
+            t0 = time.perf_counter()
+            status, data = await conn.request(method, url, headers, body)
+            times.append(time.perf_counter() - t0)
+            if status >= 300:
+                print(f"   ! {kind}: {status} {data[:200]!r}")
+        print(f"   {kind:32s} {pct(times, 50) * 1000:8.2f} {statistics.fmean(times) * 1000:8.2f}")
+
+
 def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -404,6 +430,12 @@ def main() -> int:
     parser.add_argument(
         "--skip", default="", help="leave out the kinds of request whose name contains this"
     )
+    parser.add_argument(
+        "--serial",
+        type=int,
+        default=0,
+        help="first send each kind this many times one at a time and print its cost",
+    )
     only = parser.add_mutually_exclusive_group()
     only.add_argument("--sqlite-only", action="store_true")
     only.add_argument("--postgres-only", action="store_true")
@@ -422,6 +454,8 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp, database(backend, Path(tmp)) as url:
             district = prepare(url)
             with server(url, args.workers, Path(tmp) / "serve.log") as base:
+                if args.serial:
+                    asyncio.run(serial(base, district, count=args.serial, seed=args.seed))
                 results, elapsed, _ = asyncio.run(
                     drive(
                         base,
