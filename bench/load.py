@@ -14,11 +14,18 @@ separate process on a free port, and drives it with an asyncio httpx client:
 
 The client is a minimal keep-alive HTTP/1.1 client on asyncio streams (httpx alone costs
 about 2 ms of CPU a request, which would cap the client below the target on two cores).
-It prints requests per second, p50/p90/p99 latency overall and per kind of request, and any
-errors. Bounded by ``--seconds`` and ``--requests``; stops by itself; drops the databases.
 
-Run: ``.venv/bin/python -m bench.load [--seconds 20] [--concurrency 32] [--workers 2]
-[--sqlite-only | --postgres-only]``
+Each backend gets two runs of ``--seconds``: a closed loop (``--concurrency`` users, each
+sending its next request when the last is answered: the capacity), then an open loop at
+``--rate`` requests/s (default 500, the target): request i is due at i / rate seconds and
+its latency counts from then, so a server falling behind shows as latency rather than as
+fewer requests sent. Each run prints requests per second, p50/p90/p99 latency overall and per
+kind of request, errors, and the CPU time the server processes, PostgreSQL and the client
+spent per request (from /proc), which is what decides throughput on a small machine. The
+first line times a fixed pure-Python loop, to compare figures between machines.
+
+Run: ``.venv/bin/python -m bench.load [--seconds 20] [--rate 500] [--concurrency 32]
+[--workers 2] [--serial N] [--no-capacity] [--sqlite-only | --postgres-only]``
 """
 
 from __future__ import annotations
@@ -149,7 +156,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(url: str, workers: int, log: Path) -> Iterator[str]:
+def server(url: str, workers: int, log: Path) -> Iterator[tuple[str, int]]:
     port = free_port()
     env = {**os.environ, "CARBON_DATABASE_URL": url, "CARBON_LOG_LEVEL": "WARNING"}
     with log.open("wb") as out:
@@ -181,7 +188,7 @@ def server(url: str, workers: int, log: Path) -> Iterator[str]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"carbon serve did not start:\n{log.read_text()[-3000:]}")
             time.sleep(0.2)
-        yield base
+        yield base, proc.pid
     finally:
         proc.terminate()
         try:
@@ -414,6 +421,88 @@ def report(
     return summary
 
 
+TARGET_RPS, TARGET_P99_MS = 500.0, 100.0
+
+
+def reference_loop_seconds() -> float:
+    """Seconds this machine takes for a fixed pure-Python loop (best of 3): a yardstick for
+    comparing figures between machines (about 0.4 s on a recent x86 core)."""
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        total = 0
+        for i in range(10_000_000):
+            total += i
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def _cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU time of each process still running [s] (from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def _spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds spent between two readings by the processes alive at the second."""
+    return sum(t - before.get(pid, 0.0) for pid, t in after.items())
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except FileNotFoundError:
+        return []
+    return [int(c) for c in text.split()]
+
+
+def _postgres_pids() -> list[int]:
+    found = subprocess.run(["pgrep", "-u", "postgres"], capture_output=True, text=True)
+    return [int(p) for p in found.stdout.split()]
+
+
+def measured_run(
+    base: str, server_pid: int, backend: str, d: District, args: argparse.Namespace, rate: float
+) -> dict[str, float]:
+    """One run of the mix, with the CPU each side spent per request."""
+    workers = [server_pid, *_children(server_pid)]
+    postgres = _postgres_pids if backend == "postgresql" else list
+    cpu0 = (_cpu_seconds(workers), _cpu_seconds(postgres()))
+    client0 = time.process_time()
+    results, elapsed, _ = asyncio.run(
+        drive(
+            base,
+            d,
+            seconds=args.seconds,
+            max_requests=args.requests,
+            concurrency=args.concurrency,
+            seed=args.seed,
+            rate=rate,
+        )
+    )
+    client = time.process_time() - client0
+    per_worker = _cpu_seconds(workers)
+    server = _spent(cpu0[0], per_worker)
+    shares = [per_worker[p] - cpu0[0].get(p, 0.0) for p in sorted(per_worker)]
+    database = _spent(cpu0[1], _cpu_seconds(postgres()))
+    summary = report(backend, results, elapsed, args.workers, rate)
+    n = max(1, sum(len(v) for v in results.latencies.values()))
+    print(
+        f"   CPU per request: server {server * 1000 / n:.2f} ms, PostgreSQL "
+        f"{database * 1000 / n:.2f} ms, client {client * 1000 / n:.2f} ms "
+        f"(machine: {(server + database + client) / elapsed:.2f} of 2 cores busy with these; "
+        f"server processes {', '.join(f'{t / elapsed:.2f}' for t in shares)} cores)"
+    )
+    return summary
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0)
@@ -424,8 +513,13 @@ def main() -> int:
     parser.add_argument(
         "--rate",
         type=float,
-        default=0.0,
-        help="requests/s on a fixed schedule (open loop); 0: as fast as the users go",
+        default=TARGET_RPS,
+        help="offered requests/s of the open-loop run (on a fixed schedule); 0: no such run",
+    )
+    parser.add_argument(
+        "--no-capacity",
+        action="store_true",
+        help="skip the closed-loop run (as fast as the users go) before the open-loop one",
     )
     parser.add_argument(
         "--skip", default="", help="leave out the kinds of request whose name contains this"
@@ -448,27 +542,34 @@ def main() -> int:
     global MIX
     if args.skip:
         MIX = [(k, w) for k, w in MIX if args.skip not in k]
-    failed = False
+    print(f"reference loop: {reference_loop_seconds():.2f} s on this machine")
+    failed, verdicts = False, []
     for backend in backends:
         print(f"\n{backend}: preparing")
         with tempfile.TemporaryDirectory() as tmp, database(backend, Path(tmp)) as url:
             district = prepare(url)
-            with server(url, args.workers, Path(tmp) / "serve.log") as base:
+            with server(url, args.workers, Path(tmp) / "serve.log") as (base, pid):
                 if args.serial:
                     asyncio.run(serial(base, district, count=args.serial, seed=args.seed))
-                results, elapsed, _ = asyncio.run(
-                    drive(
-                        base,
-                        district,
-                        seconds=args.seconds,
-                        max_requests=args.requests,
-                        concurrency=args.concurrency,
-                        seed=args.seed,
-                        rate=args.rate,
+                if not args.no_capacity:
+                    summary = measured_run(base, pid, backend, district, args, 0.0)
+                    failed |= summary["errors"] > 0
+                if args.rate:
+                    summary = measured_run(base, pid, backend, district, args, args.rate)
+                    failed |= summary["errors"] > 0
+                    met = (
+                        summary["rps"] >= 0.98 * args.rate
+                        and summary["p99"] < TARGET_P99_MS
+                        and not summary["errors"]
                     )
-                )
-            summary = report(backend, results, elapsed, args.workers, args.rate)
-            failed |= summary["errors"] > 0
+                    verdicts.append(
+                        f"{backend}: {args.rate:.0f} req/s offered, {summary['rps']:.0f} served, "
+                        f"p99 {summary['p99']:.1f} ms, {summary['errors']:.0f} errors: "
+                        + ("within" if met else "NOT within")
+                        + f" the target (p99 < {TARGET_P99_MS:.0f} ms, no errors)"
+                    )
+    if verdicts:
+        print("\n" + "\n".join(verdicts))
     return 1 if failed else 0
 
 
