@@ -1,9 +1,9 @@
 """Load test: ``carbon serve`` on loopback, driven from this process with a realistic mix.
 
 For each backend (SQLite file, PostgreSQL on 127.0.0.1:5432) this builds a fresh database,
-migrates it, loads the demonstration district (65 enterprises in 10 parks, reports from
-2020-01), creates a token per enterprise and park manager, starts ``carbon serve`` as a
-separate process on a free port, and drives it with an asyncio httpx client:
+migrates it, loads the demonstration district (63 enterprises in 10 parks and towns, reports
+from 2020-01), creates a token per enterprise and park manager, starts ``carbon serve`` as a
+separate process on a free port, and drives it with this mix:
 
 - enterprises submitting a month (PUT, a new revision each time: 10 %), reading a month back
   (15 %) and their registry entry (10 %);
