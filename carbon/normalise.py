@@ -8,9 +8,10 @@ combination and applied to whole columns, so 170,000 lines take a small fraction
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +34,7 @@ __all__ = [
     "BALANCE_RTOL",
     "CANONICAL_COLUMNS",
     "CANONICAL_WASTE_COLUMNS",
+    "normalise_columns",
     "normalise_lines",
     "to_unit",
 ]
@@ -67,16 +69,20 @@ _FIELD_RANK: dict[str, int] = {
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
+#: Report lines as columns: a name and one value a line (a numpy array, a list, a pandas
+#: Series); a :class:`pandas.DataFrame` is one too.
+Columns = Mapping[str, Any]
+
 
 @dataclass
 class _Errors:
     """Errors collected over a frame, each at a row position and a field."""
 
-    index: pd.Index
+    index: Sequence[Hashable] | pd.Index | None
     found: list[tuple[int, int, InvalidInput]] = field(default_factory=list)
 
     def loc(self, position: int, field_name: str) -> Loc:
-        label = self.index[position]
+        label = position if self.index is None else self.index[position]
         parts = label if isinstance(label, tuple) else (label,)
         return (*(_plain(p) for p in parts), field_name)
 
@@ -149,7 +155,7 @@ def _check_combination(section: object, item: object, unit: object) -> _Combinat
 
 
 def _factorise(
-    columns: list[pd.Series],
+    columns: list[Any],
 ) -> tuple[npt.NDArray[np.intp], list[tuple[object, ...]]]:
     """Group rows by the values of several columns, without a Python loop over rows.
 
@@ -190,30 +196,32 @@ def _rows_of_groups(
     return {int(codes[chunk[0]]): chunk for chunk in chunks}
 
 
-def _text(lines: pd.DataFrame, name: str) -> pd.Series:
-    if name in lines.columns:
+def _text(lines: Columns, name: str, n: int) -> Any:
+    if name in lines:
         return lines[name]
-    return pd.Series([None] * len(lines), index=lines.index, dtype=object)
+    return np.full(n, None, dtype=object)
 
 
-def _numbers(lines: pd.DataFrame, name: str) -> tuple[FloatArray, BoolArray]:
+def _numbers(lines: Columns, name: str, n: int) -> tuple[FloatArray, BoolArray]:
     """A column as floats (NaN where missing) and where it held something that is not a number."""
-    n = len(lines)
-    if name not in lines.columns:
+    if name not in lines:
         return np.full(n, np.nan), np.zeros(n, dtype=bool)
-    column = lines[name]
+    given = lines[name]
+    if isinstance(given, np.ndarray) and given.dtype.kind == "f":
+        return given.astype(np.float64, copy=False), np.zeros(n, dtype=bool)
+    column: pd.Series = given if isinstance(given, pd.Series) else pd.Series(given)
     if pd.api.types.is_bool_dtype(column):
         return np.full(n, np.nan), column.notna().to_numpy(dtype=bool)
     if pd.api.types.is_numeric_dtype(column):
         return column.to_numpy(dtype=np.float64, na_value=np.nan), np.zeros(n, dtype=bool)
-    as_number = pd.to_numeric(column, errors="coerce")
+    as_number: pd.Series = pd.to_numeric(column, errors="coerce")
     values = as_number.to_numpy(dtype=np.float64, na_value=np.nan)
     junk = column.notna().to_numpy(dtype=bool) & np.isnan(values)
     return values, junk
 
 
-def _check_periods(lines: pd.DataFrame, errors: _Errors, today: date | None) -> None:
-    if "period" not in lines.columns:
+def _check_periods(lines: Columns, errors: _Errors, today: date | None) -> None:
+    if "period" not in lines:
         return
     codes, groups = _factorise([lines["period"]])
     bad: dict[int, str] = {}
@@ -298,11 +306,59 @@ def normalise_lines(lines: pd.DataFrame, *, today: date | None = None) -> pd.Dat
     .. [1] shared/API.md, "Monthly reports" (canonical units and what must be refused).
     .. [2] GB/T 2589-2020 综合能耗计算通则 (1 kgce = 29.3076 MJ).
     """
-    errors = _Errors(lines.index)
+    out = lines.copy(deep=False)
+    columns = {str(name): lines[name] for name in lines.columns}
+    added = normalise_columns(columns, len(lines), labels=lines.index, today=today)
+    for name in CANONICAL_COLUMNS:
+        column = added[name]
+        out[name] = (
+            pd.Series(column, index=lines.index, dtype="str")
+            if name == "canonical_unit"
+            else column
+        )
+    return out
+
+
+def normalise_columns(
+    lines: Columns,
+    n: int,
+    *,
+    labels: Sequence[Hashable] | pd.Index | None = None,
+    today: date | None = None,
+) -> dict[str, npt.NDArray[Any]]:
+    """Validate ``n`` report lines given as columns; the columns :func:`normalise_lines` adds.
+
+    What :func:`normalise_lines` does to a frame, on any mapping of column names to ``n``
+    values (numpy arrays, lists, Series), without building a frame: a report of a few lines
+    is checked in a fraction of a millisecond, a batch of 170,000 as fast as a frame.
+
+    Parameters
+    ----------
+    lines : mapping of str to array-like
+        The columns :func:`normalise_lines` reads; missing ones are missing on every line.
+    n : int
+        The number of lines.
+    labels : sequence, optional
+        Each line's label in an error's ``loc`` (default: its position).
+    today : datetime.date, optional
+        The current date, for the period check (default: today).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        :data:`CANONICAL_COLUMNS`: ``canonical_unit`` (object array of str), ``factor``,
+        ``canonical_quantity`` and the canonical waste columns (float).
+
+    Raises
+    ------
+    ValidationFailed
+        As :func:`normalise_lines`, each error located by ``labels``.
+    """
+    errors = _Errors(labels)
     _check_periods(lines, errors, today)
 
     codes, groups = _factorise(
-        [_text(lines, "section"), _text(lines, "item"), _text(lines, "unit")]
+        [_text(lines, "section", n), _text(lines, "item", n), _text(lines, "unit", n)]
     )
     checked = [_check_combination(*group) for group in groups]
     bad_groups = [k for k, combination in enumerate(checked) if combination.errors]
@@ -318,13 +374,13 @@ def normalise_lines(lines: pd.DataFrame, *, today: date | None = None) -> pd.Dat
     waste = g_waste[codes]
     plain = g_known[codes] & ~waste
 
-    quantity, junk = _numbers(lines, "quantity")
+    quantity, junk = _numbers(lines, "quantity", n)
     _check_values(quantity, junk, plain, "quantity", errors, required=True)
 
     amounts: dict[str, FloatArray] = {}
     good = waste.copy()
     for name in catalog.WASTE_COLUMNS:
-        values, junk = _numbers(lines, name)
+        values, junk = _numbers(lines, name, n)
         required = name == "generated"
         good &= _check_values(values, junk, waste, name, errors, required=required)
         amounts[name] = values if required else np.where(np.isnan(values), 0.0, values)
@@ -343,11 +399,12 @@ def normalise_lines(lines: pd.DataFrame, *, today: date | None = None) -> pd.Dat
 
     errors.raise_if_any()
 
-    out = lines.copy(deep=False)
-    out["canonical_unit"] = pd.Series(g_unit[codes], index=lines.index, dtype="str")
-    out["factor"] = factor
     canonical = {name: np.where(waste, amounts[name] * factor, np.nan) for name in amounts}
-    out["canonical_quantity"] = np.where(waste, canonical["generated"], quantity * factor)
+    out: dict[str, npt.NDArray[Any]] = {
+        "canonical_unit": g_unit[codes],
+        "factor": factor,
+        "canonical_quantity": np.where(waste, canonical["generated"], quantity * factor),
+    }
     for name, column in zip(catalog.WASTE_COLUMNS, CANONICAL_WASTE_COLUMNS, strict=True):
         out[column] = canonical[name]
     return out

@@ -1,11 +1,13 @@
-"""Turn report documents (a PUT body, a JSON batch, a CSV or Excel upload) into frames of lines.
+"""Turn report documents (a PUT body, a JSON batch, a CSV or Excel upload) into tables of lines.
 
-Every input becomes the same two frames, so that one code path validates and stores them all:
+Every input becomes the same two tables, as columns (a name and one value a row), so that one
+code path validates and stores them all, and a PUT of a few lines builds no pandas frame:
 
 ``reports``
-    One row per report, in the order they came: ``uscc`` and ``period`` as sent.
+    One row per report, in the order they came: ``uscc`` and ``period`` as sent (lists of str).
 ``lines``
-    One row per line: ``report`` (the report's row number in ``reports``), ``section``,
+    One row per line (numpy arrays): ``report`` (the report's row number in ``reports``),
+    ``section``,
     ``item``, ``position`` (the line's index within its section of its report), ``quantity``,
     ``unit`` and the five solid-waste columns, as sent. Numbers may still be text (from CSV);
     :func:`carbon.normalise.normalise_lines` checks them.
@@ -26,6 +28,7 @@ from datetime import date, datetime
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from pydantic import ValidationError
 
@@ -70,12 +73,16 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 JSON_TYPES = frozenset({"application/json"})
 
 
+#: Report lines as columns: :data:`LINE_COLUMNS`, one numpy array each.
+Lines = dict[str, npt.NDArray[Any]]
+
+
 @dataclass
 class Parsed:
     """Reports and their lines, with the way back from a row to the place in the document."""
 
-    reports: pd.DataFrame
-    lines: pd.DataFrame
+    reports: dict[str, list[str]]
+    lines: Lines
     report_loc: Callable[[int, str | None], Loc]
     line_loc: Callable[[int, str], Loc]
     errors: list[InvalidInput] = field(default_factory=list)
@@ -103,7 +110,7 @@ def fail(errors: Sequence[InvalidInput]) -> ValidationFailed:
 # --- JSON documents ---------------------------------------------------------------------------
 
 
-def flatten(bodies: Sequence[ReportIn]) -> pd.DataFrame:
+def flatten(bodies: Sequence[ReportIn]) -> Lines:
     """The lines of validated report bodies, one row each (see the module docstring)."""
     report: list[int] = []
     section: list[str] = []
@@ -162,27 +169,23 @@ def flatten(bodies: Sequence[ReportIn]) -> pd.DataFrame:
                 unit.append(amount["unit"])
                 waste.append(no_waste)
                 pos += 1
-    frame = pd.DataFrame(
-        {
-            "report": np.asarray(report, dtype=np.int64),
-            "section": pd.array(section, dtype="str"),
-            "item": pd.array(item, dtype="str"),
-            "position": np.asarray(position, dtype=np.int64),
-            "quantity": np.asarray(quantity, dtype=np.float64),
-            "unit": pd.array(unit, dtype="str"),
-        }
-    )
     amounts = np.asarray(waste, dtype=np.float64).reshape(len(waste), len(WASTE_COLUMNS))
-    for j, name in enumerate(WASTE_COLUMNS):
-        frame[name] = amounts[:, j]
-    return frame
+    return {
+        "report": np.asarray(report, dtype=np.int64),
+        "section": np.asarray(section, dtype=object),
+        "item": np.asarray(item, dtype=object),
+        "position": np.asarray(position, dtype=np.int64),
+        "quantity": np.asarray(quantity, dtype=np.float64),
+        "unit": np.asarray(unit, dtype=object),
+        **{name: amounts[:, j] for j, name in enumerate(WASTE_COLUMNS)},
+    }
 
 
-def _json_line_loc(lines: pd.DataFrame, prefix: Callable[[int], Loc]) -> Callable[[int, str], Loc]:
-    reports = lines["report"].to_numpy()
-    sections = lines["section"].to_numpy(dtype=object)
-    items = lines["item"].to_numpy(dtype=object)
-    positions = lines["position"].to_numpy()
+def _json_line_loc(lines: Lines, prefix: Callable[[int], Loc]) -> Callable[[int, str], Loc]:
+    reports = lines["report"]
+    sections = lines["section"]
+    items = lines["item"]
+    positions = lines["position"]
 
     def loc(label: int, field: str) -> Loc:
         base = prefix(int(reports[label]))
@@ -199,7 +202,7 @@ def _json_line_loc(lines: pd.DataFrame, prefix: Callable[[int], Loc]) -> Callabl
 def parse_put(body: ReportIn, uscc: str, period: str) -> Parsed:
     """One report from a PUT: lines at ``["body", <section>, <i>, <field>]``."""
     lines = flatten([body])
-    reports = pd.DataFrame({"uscc": [uscc], "period": [period]}, dtype="str")
+    reports = {"uscc": [uscc], "period": [period]}
 
     def report_loc(_: int, field: str | None) -> Loc:
         if field in ("period", "uscc"):
@@ -233,13 +236,10 @@ def parse_json_batch(raw: bytes) -> Parsed:
     if not batch["reports"]:
         raise ValidationFailed([InvalidInput("the batch holds no reports", ("body", "reports"))])
     lines = flatten(batch["reports"])
-    reports = pd.DataFrame(
-        {
-            "uscc": [r["uscc"] for r in batch["reports"]],
-            "period": [r["period"] for r in batch["reports"]],
-        },
-        dtype="str",
-    )
+    reports = {
+        "uscc": [r["uscc"] for r in batch["reports"]],
+        "period": [r["period"] for r in batch["reports"]],
+    }
 
     def prefix(r: int) -> Loc:
         return ("body", "reports", r)
@@ -353,13 +353,10 @@ def _table_from_rows(
     report_codes, keys = pd.factorize(key, sort=False)
     first_row = np.full(len(keys), -1, dtype=np.int64)
     first_row[report_codes[::-1]] = np.arange(len(report_codes) - 1, -1, -1)
-    reports = pd.DataFrame(
-        {
-            "uscc": rows["uscc"].to_numpy()[first_row],
-            "period": rows["period"].to_numpy()[first_row],
-        },
-        dtype="str",
-    )
+    reports = {
+        "uscc": [str(u) for u in rows["uscc"].to_numpy()[first_row].tolist()],
+        "period": [str(p) for p in rows["period"].to_numpy()[first_row].tolist()],
+    }
 
     def blank_to_nan(name: str) -> pd.Series:
         column = rows[name]
@@ -377,11 +374,15 @@ def _table_from_rows(
         }
     )
     lines["position"] = lines.groupby(["report", "section"], sort=False).cumcount().astype(np.int64)
+    columns: Lines = {
+        name: lines[name].to_numpy(dtype=np.int64 if name in ("report", "position") else object)
+        for name in LINE_COLUMNS
+    }
 
     def report_loc(r: int, field: str | None) -> Loc:
         return at(int(first_row[r]), field or "uscc")
 
-    return Parsed(reports, lines, report_loc, at, errors)
+    return Parsed(reports, columns, report_loc, at, errors)
 
 
 def parse_csv(raw: bytes, charset: str | None = None) -> Parsed:

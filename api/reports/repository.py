@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from datetime import datetime
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -119,18 +120,26 @@ def _pg_cursor(conn: Connection) -> Any:
     return raw.cursor()
 
 
-def _bump_heads(conn: Connection, counts: dict[tuple[int, str], int]) -> dict[tuple[int, str], int]:
-    """Add ``k`` revisions to each (enterprise_id, period); return each month's new head number.
+def _bump_heads(
+    conn: Connection, counts: dict[tuple[int, str], int], n: int
+) -> tuple[dict[tuple[int, str], int], list[int]]:
+    """Add ``k`` revisions to each (enterprise_id, period); return each month's new head number,
+    and ``n`` fresh ids for report_revisions.
 
     Keys go in sorted order, so that two transactions lock shared heads in the same order.
+    PostgreSQL draws the ids from the table's sequence, in the same round trip. SQLite has one
+    writer at a time, and this transaction has just written (the head rows), so the ids after
+    the current maximum are ours.
     """
     ordered = sorted(counts.items())
     e = [key[0] for key, _ in ordered]
     p = [key[1] for key, _ in ordered]
     k = [n for _, n in ordered]
     if _is_postgres(conn):
-        with _pg_cursor(conn) as cur:
-            cur.execute(
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with raw.pipeline(), raw.cursor() as heads_cur, raw.cursor() as ids_cur:
+            heads_cur.execute(
                 "INSERT INTO report_months (enterprise_id, period, latest_revision)"
                 " SELECT * FROM unnest(%s::integer[], %s::varchar[], %s::integer[])"
                 " ORDER BY 1, 2"
@@ -140,7 +149,13 @@ def _bump_heads(conn: Connection, counts: dict[tuple[int, str], int]) -> dict[tu
                 " RETURNING enterprise_id, period, latest_revision",
                 (e, p, k),
             )
-            rows = cur.fetchall()
+            ids_cur.execute(
+                "SELECT nextval(pg_get_serial_sequence('report_revisions', 'id'))"
+                " FROM generate_series(1, %s)",
+                (n,),
+            )
+            rows = heads_cur.fetchall()
+            ids = [int(row[0]) for row in ids_cur.fetchall()]
     else:
         # One statement for every month: the triples travel as one JSON text ("WHERE true"
         # tells SQLite's parser that ON CONFLICT belongs to the INSERT, not to a join).
@@ -154,7 +169,9 @@ def _bump_heads(conn: Connection, counts: dict[tuple[int, str], int]) -> dict[tu
             " RETURNING enterprise_id, period, latest_revision",
             (json.dumps(list(zip(e, p, k, strict=True))),),
         )
-    return {(int(a), str(b)): int(c) for a, b, c in rows}
+        ((top,),) = _sqlite_run(conn, "SELECT coalesce(max(id), 0) FROM report_revisions", ())
+        ids = list(range(int(top) + 1, int(top) + 1 + n))
+    return {(int(a), str(b)): int(c) for a, b, c in rows}, ids
 
 
 def _sqlite_run(conn: Connection, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -167,24 +184,6 @@ def _sqlite_run(conn: Connection, sql: str, params: Sequence[Any]) -> list[tuple
         return list(cursor.fetchall())
     finally:
         cursor.close()
-
-
-def _allocate_revision_ids(conn: Connection, n: int) -> npt.NDArray[np.int64]:
-    """``n`` fresh ids for report_revisions.
-
-    PostgreSQL draws them from the table's sequence. SQLite has one writer at a time, and this
-    transaction already wrote (the head rows), so the ids after the current maximum are ours.
-    """
-    if _is_postgres(conn):
-        with _pg_cursor(conn) as cur:
-            cur.execute(
-                "SELECT nextval(pg_get_serial_sequence('report_revisions', 'id'))"
-                " FROM generate_series(1, %s)",
-                (n,),
-            )
-            return np.array([row[0] for row in cur.fetchall()], dtype=np.int64)
-    top = conn.execute(select(func.coalesce(func.max(revisions_t.c.id), 0))).scalar_one()
-    return np.arange(int(top) + 1, int(top) + 1 + n, dtype=np.int64)
 
 
 def _copy(
@@ -226,10 +225,12 @@ def _insert_lines(conn: Connection, columns: dict[str, list[Any]]) -> None:
         cursor.close()
 
 
-def _point_heads(conn: Connection, e: list[int], p: list[str], rid: list[int]) -> None:
-    """Set each month's ``latest_revision_id``."""
+def _point_heads(
+    conn: Connection, e: list[int], p: list[str], rid: list[int], *, cursor: Any = None
+) -> None:
+    """Set each month's ``latest_revision_id`` (on PostgreSQL, with ``cursor`` if given)."""
     if _is_postgres(conn):
-        with _pg_cursor(conn) as cur:
+        with nullcontext(cursor) if cursor is not None else _pg_cursor(conn) as cur:
             cur.execute(
                 "UPDATE report_months AS m SET latest_revision_id = u.rid"
                 " FROM unnest(%s::integer[], %s::varchar[], %s::integer[]) AS u(e, p, rid)"
@@ -253,7 +254,9 @@ _ITEM_SUMS = "l.section, l.item, l.canonical_unit, SUM(l.canonical_quantity), " 
 _ITEM_GROUP = "l.section, l.item, l.canonical_unit"
 
 
-def _replace_month_items(conn: Connection, e: list[int], p: list[str], rid: list[int]) -> None:
+def _replace_month_items(
+    conn: Connection, e: list[int], p: list[str], rid: list[int], *, cursor: Any = None
+) -> None:
     """Replace the ``report_month_items`` of months ``(e, p)`` by revision ``rid``'s lines summed.
 
     Two set-based statements whatever the number of months: a DELETE of the months' rows and an
@@ -270,7 +273,7 @@ def _replace_month_items(conn: Connection, e: list[int], p: list[str], rid: list
     with the head that names them. Writers of different months touch different rows.
     """
     if _is_postgres(conn):
-        with _pg_cursor(conn) as cur:
+        with nullcontext(cursor) if cursor is not None else _pg_cursor(conn) as cur:
             if len(rid) >= _LARGE:
                 # Hash the groups in memory, and skip compiling a plan that runs once.
                 cur.execute("SET LOCAL jit = off")
@@ -336,7 +339,7 @@ def rebuild_month_items(conn: Connection) -> None:
     )
 
 
-def _nullable(values: pd.Series | npt.NDArray[np.float64]) -> list[Any]:
+def _nullable(values: Any) -> list[Any]:
     """Floats as a list for the driver, with NaN as ``None`` (SQL NULL)."""
     array = np.asarray(values, dtype=np.float64)
     out = array.astype(object)
@@ -344,27 +347,77 @@ def _nullable(values: pd.Series | npt.NDArray[np.float64]) -> list[Any]:
     return list(out.tolist())
 
 
+def _floats(values: Any) -> npt.NDArray[np.float64]:
+    """A column as floats; anything that is not a number (text from a CSV) is read as one."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "fiu":
+        return values.astype(np.float64, copy=False)
+    return np.asarray(
+        pd.to_numeric(pd.Series(np.asarray(values, dtype=object)), errors="coerce"),
+        dtype=np.float64,
+    )
+
+
+def _texts(values: Any) -> list[str]:
+    return [str(v) for v in np.asarray(values, dtype=object).tolist()]
+
+
+@dataclass(frozen=True)
+class Revisions:
+    """What :func:`store_revisions` wrote: one entry per report, in submission order."""
+
+    ids: list[int]
+    revision: list[int]
+    submitted_at: datetime
+    lines: dict[str, list[Any]]
+    """Every line as stored, column by column (:data:`STORED_LINE_COLUMNS`)."""
+
+
+_COPY_FROM = 1_000  # lines from which PostgreSQL is sent a COPY rather than one INSERT
+
+_PG_INSERT_REVISIONS = (
+    "INSERT INTO report_revisions (id, enterprise_id, period, revision, submitted_at,"
+    " submitted_by_token_id, channel, batch_id, line_count)"
+    " SELECT u.i, u.e, u.p, u.r, %s::timestamptz, %s::integer, %s::varchar, %s::varchar, u.n"
+    " FROM unnest(%s::integer[], %s::integer[], %s::varchar[], %s::integer[], %s::integer[])"
+    " AS u(i, e, p, r, n)"
+)
+_LINE_TYPES: dict[str, str] = {
+    "revision_id": "integer",
+    "section": "varchar",
+    "position": "integer",
+    "item": "varchar",
+    "unit": "varchar",
+    "canonical_unit": "varchar",
+}
+_PG_INSERT_LINES = (
+    f"INSERT INTO report_lines ({', '.join(STORED_LINE_COLUMNS)}) SELECT * FROM unnest("
+    + ", ".join(f"%s::{_LINE_TYPES.get(c, 'float8')}[]" for c in STORED_LINE_COLUMNS)
+    + ")"
+)
+
+
 def store_revisions(
     session: Session,
     *,
-    reports: pd.DataFrame,
-    lines: pd.DataFrame,
+    reports: Mapping[str, Any],
+    lines: Mapping[str, Any],
     channel: str,
     token_id: int | None,
     batch_id: str | None = None,
-) -> pd.DataFrame:
+) -> Revisions:
     """Store each report as a new revision of its month, with its normalised lines.
 
     Parameters
     ----------
     session : sqlmodel.Session
         The request's session; this flushes nothing else and never commits.
-    reports : pandas.DataFrame
+    reports : mapping of str to array-like
         One row per report, in submission order: ``enterprise_id`` (int) and ``period``
         (``YYYY-MM``). Several reports of one month become consecutive revisions, in order.
-    lines : pandas.DataFrame
-        Normalised lines (:func:`carbon.normalise.normalise_lines` output) with ``report``,
-        the row number of their report in ``reports``, and ``position``.
+    lines : mapping of str to array-like
+        Normalised lines (the input and output columns of
+        :func:`carbon.normalise.normalise_columns`) with ``report``, the row number of their
+        report in ``reports``, and ``position``. A :class:`pandas.DataFrame` will do.
     channel : str
         ``"api"`` or ``"batch"``.
     token_id : int or None
@@ -374,147 +427,222 @@ def store_revisions(
 
     Returns
     -------
-    pandas.DataFrame
-        ``reports`` with ``revision``, ``revision_id`` and ``submitted_at`` added.
+    Revisions
+        Each report's revision id and number, the instant stored, and the lines as stored.
     """
     conn = session.connection()
     # Plain Python over the reports (not the lines): a PUT is one report, and pandas' groupby
     # costs milliseconds on tiny frames; a 100,000-line batch has about 10,000 reports.
     keys = list(
         zip(
-            reports["enterprise_id"].astype(np.int64).tolist(),
-            reports["period"].astype("str").tolist(),
+            np.asarray(reports["enterprise_id"], dtype=np.int64).tolist(),
+            _texts(reports["period"]),
             strict=True,
         )
     )
     counts: dict[tuple[int, str], int] = {}
-    rank = np.empty(len(keys), dtype=np.int64)
-    for i, key in enumerate(keys):
+    rank: list[int] = []
+    for key in keys:
         seen = counts.get(key, 0)
-        rank[i] = seen
+        rank.append(seen)
         counts[key] = seen + 1
-    heads = _bump_heads(conn, counts)
+    heads, ids = _bump_heads(conn, counts, len(keys))
     # The i-th of k reports of a month whose new head is h is revision h - k + i + 1.
-    head_minus_k = np.array([heads[key] - counts[key] for key in keys], dtype=np.int64)
-    revision = head_minus_k + rank + 1
-    ids = _allocate_revision_ids(conn, len(keys))
+    revision = [heads[key] - counts[key] + i + 1 for key, i in zip(keys, rank, strict=True)]
     submitted_at = utcnow()
-    line_counts = np.bincount(lines["report"].to_numpy(), minlength=len(keys))
-    _insert_revisions(
-        conn,
-        [
-            {
-                "id": int(i),
-                "enterprise_id": int(e),
-                "period": str(p),
-                "revision": int(r),
-                "submitted_at": submitted_at,
-                "submitted_by_token_id": token_id,
-                "channel": channel,
-                "batch_id": batch_id,
-                "line_count": int(n),
-            }
-            for i, (e, p), r, n in zip(ids, keys, revision, line_counts, strict=True)
-        ],
-    )
+    report_of_line = np.asarray(lines["report"], dtype=np.intp)
+    line_counts = np.bincount(report_of_line, minlength=len(keys)).tolist()
 
-    report_of_line = lines["report"].to_numpy()
     columns: dict[str, list[Any]] = {
-        "revision_id": ids[report_of_line].tolist(),
-        "section": lines["section"].astype("str").tolist(),
-        "position": lines["position"].astype(np.int64).tolist(),
-        "item": lines["item"].astype("str").tolist(),
-        "quantity": _nullable(pd.to_numeric(lines["quantity"], errors="coerce")),
-        "unit": lines["unit"].astype("str").tolist(),
+        "revision_id": np.asarray(ids, dtype=np.int64)[report_of_line].tolist(),
+        "section": _texts(lines["section"]),
+        "position": np.asarray(lines["position"], dtype=np.int64).tolist(),
+        "item": _texts(lines["item"]),
+        "quantity": _nullable(_floats(lines["quantity"])),
+        "unit": _texts(lines["unit"]),
         "canonical_quantity": _nullable(lines["canonical_quantity"]),
-        "canonical_unit": lines["canonical_unit"].astype("str").tolist(),
+        "canonical_unit": _texts(lines["canonical_unit"]),
     }
-    is_waste = ~np.isnan(lines["generated_c"].to_numpy(dtype=np.float64))
+    is_waste = ~np.isnan(np.asarray(lines["generated_c"], dtype=np.float64))
     for name in WASTE_COLUMNS:
-        sent = pd.to_numeric(lines[name], errors="coerce").to_numpy(dtype=np.float64)
+        sent = _floats(lines[name])
         # Waste figures left out count 0 (see normalise_lines); store that 0 as what was sent.
         sent = np.where(is_waste & np.isnan(sent), 0.0, sent)
         columns[name] = _nullable(sent)
         columns[f"canonical_{name}"] = _nullable(lines[f"{name}_c"])
-    _insert_lines(conn, columns)
 
     # Point each month's head at its newest revision (the last of its reports here), and
     # replace those months' sums by item with the new heads' lines summed.
-    last = dict(zip(keys, ids.tolist(), strict=True))  # the last report of a month wins
+    last = dict(zip(keys, ids, strict=True))  # the last report of a month wins
     moved_e, moved_p, head_ids = [k[0] for k in last], [k[1] for k in last], list(last.values())
-    _point_heads(conn, moved_e, moved_p, head_ids)
-    _replace_month_items(conn, moved_e, moved_p, head_ids)
-    out = reports.copy()
-    out["revision"] = revision
-    out["revision_id"] = ids
-    out["submitted_at"] = submitted_at
-    return out
+    if _is_postgres(conn):
+        _pg_write(
+            conn,
+            revisions=(
+                submitted_at,
+                token_id,
+                channel,
+                batch_id,
+                ids,
+                [k[0] for k in keys],
+                [k[1] for k in keys],
+                revision,
+                line_counts,
+            ),
+            columns=columns,
+            moved=(moved_e, moved_p, head_ids),
+        )
+    else:
+        _insert_revisions(
+            conn,
+            [
+                {
+                    "id": i,
+                    "enterprise_id": e,
+                    "period": p,
+                    "revision": r,
+                    "submitted_at": submitted_at,
+                    "submitted_by_token_id": token_id,
+                    "channel": channel,
+                    "batch_id": batch_id,
+                    "line_count": n,
+                }
+                for i, (e, p), r, n in zip(ids, keys, revision, line_counts, strict=True)
+            ],
+        )
+        _insert_lines(conn, columns)
+        _point_heads(conn, moved_e, moved_p, head_ids)
+        _replace_month_items(conn, moved_e, moved_p, head_ids)
+    return Revisions(ids=ids, revision=revision, submitted_at=submitted_at, lines=columns)
+
+
+def _pg_write(
+    conn: Connection,
+    *,
+    revisions: tuple[Any, ...],
+    columns: dict[str, list[Any]],
+    moved: tuple[list[int], list[str], list[int]],
+) -> None:
+    """Write revisions and lines, point the heads and replace the month items, on PostgreSQL.
+
+    A few lines go in one ``INSERT ... SELECT FROM unnest(...)`` each, and every statement is
+    sent in one pipeline: one round trip. A batch's revisions and lines go by ``COPY``.
+    """
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    names = list(STORED_LINE_COLUMNS)
+    if len(columns[names[0]]) >= _COPY_FROM:
+        submitted_at, token_id, channel, batch_id, *arrays = revisions
+        rows = zip(*arrays, strict=True)
+        _copy(
+            conn,
+            "report_revisions",
+            [
+                *("id", "enterprise_id", "period", "revision", "line_count"),
+                *("submitted_at", "submitted_by_token_id", "channel", "batch_id"),
+            ],
+            ((*row, submitted_at, token_id, channel, batch_id) for row in rows),
+        )
+        _insert_lines(conn, columns)
+        _point_heads(conn, *moved)
+        _replace_month_items(conn, *moved)
+        return
+    with raw.pipeline(), raw.cursor() as cur:
+        cur.execute(_PG_INSERT_REVISIONS, revisions)
+        cur.execute(_PG_INSERT_LINES, [columns[c] for c in names])
+        _point_heads(conn, *moved, cursor=cur)
+        _replace_month_items(conn, *moved, cursor=cur)
 
 
 # --- reading ----------------------------------------------------------------------------------
 
 
-def revision_ids(
-    session: Session, enterprise_id: int, period: str, revision: int | None = None
-) -> list[int]:
-    """Ids of every revision of a month, oldest first (or of the one numbered ``revision``)."""
-    stmt = (
-        select(revisions_t.c.id)
-        .where(revisions_t.c.enterprise_id == enterprise_id, revisions_t.c.period == period)
-        .order_by(revisions_t.c.revision)
-    )
-    if revision is not None:
-        stmt = stmt.where(revisions_t.c.revision == revision)
-    return [int(i) for i in session.execute(stmt).scalars().all()]
+#: What :func:`read_latest` and :func:`read_month` give: a report's fields, and each line's.
+READ_REPORT_COLUMNS: tuple[str, ...] = ("period", "revision", "submitted_at", "channel", "batch_id")
+READ_LINE_COLUMNS: tuple[str, ...] = tuple(c for c in STORED_LINE_COLUMNS if c != "revision_id")
+
+_READ_SELECT = "SELECT r.period, r.revision, r.submitted_at, r.channel, r.batch_id, " + ", ".join(
+    f"l.{c}" for c in READ_LINE_COLUMNS
+)
+# The latest revision of each month in a range, and every revision (or one) of a month: one
+# statement each, a report's lines together, in the order sent. Written once, with ``?`` for
+# parameters (``%s`` on PostgreSQL), and run on the driver's cursor: the statements never
+# change, so SQLAlchemy's statement building and result rows would only cost time.
+_READ_LATEST = (
+    f"{_READ_SELECT} FROM report_months AS m"
+    " JOIN report_revisions AS r ON r.id = m.latest_revision_id"
+    " JOIN report_lines AS l ON l.revision_id = r.id"
+    " WHERE m.enterprise_id = ? AND m.period >= ? AND m.period <= ?"
+    " ORDER BY m.period, l.section, l.position"
+)
+_READ_MONTH = (
+    f"{_READ_SELECT} FROM report_revisions AS r"
+    " JOIN report_lines AS l ON l.revision_id = r.id"
+    " WHERE r.enterprise_id = ? AND r.period = ?"
+)
+_READ_ALL = f"{_READ_MONTH} ORDER BY r.revision, l.section, l.position"
+_READ_ONE = f"{_READ_MONTH} AND r.revision = ? ORDER BY l.section, l.position"
 
 
-def latest_ids(
+def _fetch(conn: Connection, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` (``?`` placeholders) on the session's own driver connection."""
+    if _is_postgres(conn):
+        with _pg_cursor(conn) as cur:
+            cur.execute(sql.replace("?", "%s"), params)
+            return list(cur.fetchall())
+    return _sqlite_run(conn, sql, params)
+
+
+def _utc(value: datetime | str) -> datetime:
+    """A stored ``submitted_at`` as an aware UTC datetime (SQLite hands back text, no zone)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _grouped(rows: list[tuple[Any, ...]]) -> list[tuple[dict[str, Any], list[tuple[Any, ...]]]]:
+    """Rows of one report after another, as (report fields, its lines) pairs."""
+    out: list[tuple[dict[str, Any], list[tuple[Any, ...]]]] = []
+    key: tuple[Any, Any] | None = None
+    width = len(READ_REPORT_COLUMNS)
+    for row in rows:
+        if (row[0], row[1]) != key:
+            key = (row[0], row[1])
+            head = dict(zip(READ_REPORT_COLUMNS, row[:width], strict=True))
+            head["submitted_at"] = _utc(head["submitted_at"])
+            out.append((head, []))
+        out[-1][1].append(row[width:])
+    return out
+
+
+def read_latest(
     session: Session,
     enterprise_id: int,
     *,
     period_from: str | None = None,
     period_to: str | None = None,
-) -> list[int]:
-    """Ids of the latest revision of each month in ``[period_from, period_to]``, by month."""
-    stmt = (
-        select(months_t.c.latest_revision_id)
-        .where(months_t.c.enterprise_id == enterprise_id)
-        .where(months_t.c.latest_revision_id.is_not(None))
-        .order_by(months_t.c.period)
-    )
-    if period_from is not None:
-        stmt = stmt.where(months_t.c.period >= period_from)
-    if period_to is not None:
-        stmt = stmt.where(months_t.c.period <= period_to)
-    return [int(i) for i in session.execute(stmt).scalars().all()]
+) -> list[tuple[dict[str, Any], list[tuple[Any, ...]]]]:
+    """The latest revision of each month in ``[period_from, period_to]``, by month.
+
+    Each report is its fields (:data:`READ_REPORT_COLUMNS`) and its lines, tuples of
+    :data:`READ_LINE_COLUMNS` in the order sent within each section.
+    """
+    first = "" if period_from is None else period_from
+    last = "~" if period_to is None else period_to  # after every digit
+    rows = _fetch(session.connection(), _READ_LATEST, (enterprise_id, first, last))
+    return _grouped(rows)
 
 
-def read_revisions(
-    session: Session, ids: Sequence[int]
-) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
-    """Revisions ``ids`` (in that order), each with its uscc and its lines in sent order."""
-    if not ids:
-        return []
-    heads: dict[int, dict[str, Any]] = {}
-    lines: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-    unique = list(dict.fromkeys(ids))
-    for start in range(0, len(unique), _CHUNK):
-        chunk = unique[start : start + _CHUNK]
-        stmt = (
-            select(revisions_t, enterprises_t.c.uscc)
-            .join(enterprises_t, enterprises_t.c.id == revisions_t.c.enterprise_id)
-            .where(revisions_t.c.id.in_(chunk))
-        )
-        for row in session.execute(stmt).mappings().all():
-            heads[int(row["id"])] = dict(row)
-        line_stmt = (
-            select(lines_t)
-            .where(lines_t.c.revision_id.in_(chunk))
-            .order_by(lines_t.c.revision_id, lines_t.c.section, lines_t.c.position)
-        )
-        for row in session.execute(line_stmt).mappings().all():
-            lines[int(row["revision_id"])].append(dict(row))
-    return [(heads[i], lines[i]) for i in ids if i in heads]
+def read_month(
+    session: Session, enterprise_id: int, period: str, revision: int | None = None
+) -> list[tuple[dict[str, Any], list[tuple[Any, ...]]]]:
+    """Every revision of a month, oldest first (or the one numbered ``revision``), as
+    :func:`read_latest` gives them."""
+    if revision is None:
+        rows = _fetch(session.connection(), _READ_ALL, (enterprise_id, period))
+    else:
+        rows = _fetch(session.connection(), _READ_ONE, (enterprise_id, period, revision))
+    return _grouped(rows)
 
 
 # --- aggregates for inventories, targets and checks --------------------------------------------

@@ -9,6 +9,7 @@ document the caller sent.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -24,20 +25,13 @@ from api.models import Enterprise
 from api.registry.repository import list_enterprises
 from api.registry.service import read_enterprise
 from api.reports import repository
-from api.reports.parsing import ECONOMICS_ITEMS, ITEM_FIELD, Parsed, fail, parse_put
+from api.reports.parsing import ECONOMICS_ITEMS, ITEM_FIELD, Lines, Parsed, fail, parse_put
 from api.reports.quality import ANOMALY_COLUMNS, find_anomalies, months_due
 from api.reports.schemas import (
-    AmountOut,
     Anomaly,
     DataQualityOut,
-    EconomicsOut,
-    EnergyLineOut,
-    ProductionLineOut,
     ReportIn,
     ReportOut,
-    WasteCanonical,
-    WasteLineOut,
-    WaterLineOut,
 )
 from carbon.catalog import WASTE_COLUMNS
 from carbon.errors import (
@@ -47,11 +41,9 @@ from carbon.errors import (
     NotFound,
     ValidationFailed,
 )
-from carbon.normalise import normalise_lines
+from carbon.normalise import normalise_columns
 from carbon.periods import Period, parse_period
 from carbon.registry import validate_uscc
-
-NORMALISE_COLUMNS: tuple[str, ...] = ("section", "item", "quantity", "unit", *WASTE_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -62,54 +54,60 @@ class Stored:
     lines: int
     batch_id: str | None
     submitted_at: datetime
-    revisions: pd.DataFrame
+    revisions: repository.Revisions
 
 
 def _check_periods(parsed: Parsed, today: date) -> list[InvalidInput]:
     """Check each report's period; rewrite the good ones as ``YYYY-MM``."""
     errors: list[InvalidInput] = []
-    periods = parsed.reports["period"].astype("str")
+    periods = [str(p) for p in parsed.reports["period"]]
     canonical: dict[str, str] = {}
-    for text in periods.drop_duplicates():
+    for text in dict.fromkeys(periods):
         try:
             canonical[text] = str(parse_period(text, today=today))
         except InvalidPeriodError as exc:
             canonical[text] = text
-            for r in np.flatnonzero((periods == text).to_numpy()):
-                errors.append(InvalidPeriodError(exc.msg, parsed.report_loc(int(r), "period")))
-    parsed.reports["period"] = periods.map(canonical).astype("str")
+            for r, p in enumerate(periods):
+                if p == text:
+                    errors.append(InvalidPeriodError(exc.msg, parsed.report_loc(r, "period")))
+    parsed.reports["period"] = [canonical[p] for p in periods]
     return errors
 
 
 def _check_not_empty(parsed: Parsed) -> list[InvalidInput]:
-    counts = np.bincount(parsed.lines["report"].to_numpy(), minlength=len(parsed.reports))
+    counts = np.bincount(parsed.lines["report"], minlength=len(parsed.reports["period"]))
     return [
         InvalidInput("a report needs at least one line", parsed.report_loc(int(r), None))
         for r in np.flatnonzero(counts == 0)
     ]
 
 
-_CONTROL = r"[\x00-\x1f\x7f-\x9f]"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _check_text(parsed: Parsed) -> list[InvalidInput]:
     """Refuse control characters (NUL, line breaks ...) in names and units: PostgreSQL cannot
-    store NUL, and a product name is shown back to people."""
+    store NUL, and a product name is shown back to people. Each distinct text is looked at
+    once."""
     errors: list[InvalidInput] = []
     for field in ("item", "unit"):
-        bad = parsed.lines[field].astype("str").str.contains(_CONTROL, regex=True).to_numpy()
-        for label in np.flatnonzero(bad).tolist():
+        column = parsed.lines[field]
+        bad = [v for v in pd.unique(column) if _CONTROL.search(str(v))]
+        if not bad:
+            continue
+        for label in np.flatnonzero(np.isin(column, np.asarray(bad, dtype=object))).tolist():
             errors.append(
                 InvalidInput(f"{field} contains a control character", parsed.line_loc(label, field))
             )
     return errors
 
 
-def _normalise(parsed: Parsed) -> pd.DataFrame:
-    """The lines, normalised; errors re-located into the caller's document."""
+def _normalise(parsed: Parsed) -> Lines:
+    """The lines with their canonical columns; errors re-located into the caller's document."""
+    lines = parsed.lines
     try:
         with np.errstate(over="ignore"):  # overflow is checked below, line by line
-            out = normalise_lines(parsed.lines[list(NORMALISE_COLUMNS)])
+            added = normalise_columns(lines, len(lines["report"]))
     except ValidationFailed as exc:
         located = []
         for err in exc.errors:
@@ -120,24 +118,21 @@ def _normalise(parsed: Parsed) -> pd.DataFrame:
     # A finite figure can overflow once converted (1e305 亿千瓦时); it cannot be stored or sent.
     overflow: list[InvalidInput] = []
     checks = [("canonical_quantity", "quantity")] + [(f"{c}_c", c) for c in WASTE_COLUMNS]
-    is_waste = out["generated_c"].notna().to_numpy()
+    is_waste = ~np.isnan(added["generated_c"])
     for column, field in checks:
-        values = out[column].to_numpy(dtype=np.float64)
-        rows = np.isinf(values)
+        rows = np.isinf(added[column])
         if field == "quantity":
             rows &= ~is_waste
         for label in np.flatnonzero(rows).tolist():
             overflow.append(
                 InvalidQuantityError(
-                    f"{field} is too large once converted to {out['canonical_unit'].iloc[label]}",
+                    f"{field} is too large once converted to {added['canonical_unit'][label]}",
                     parsed.line_loc(label, field),
                 )
             )
     if overflow:
         raise fail(overflow)
-    out["report"] = parsed.lines["report"]
-    out["position"] = parsed.lines["position"]
-    return out
+    return {**lines, **added}
 
 
 def _place(loc: tuple[str | int, ...]) -> str:
@@ -160,18 +155,19 @@ def _resolve_enterprises(
     caller which enterprises exist outside its scope.
     """
     errors: list[InvalidInput] = []
-    raw = parsed.reports["uscc"].astype("str")
+    raw = [str(u) for u in parsed.reports["uscc"]]
     canonical: dict[str, str | None] = {}
-    for text in raw.drop_duplicates():
+    for text in dict.fromkeys(raw):
         try:
             canonical[text] = validate_uscc(text)
         except InvalidInput as exc:
             canonical[text] = None
-            for bad in np.flatnonzero((raw == text).to_numpy()).tolist():
-                errors.append(InvalidInput(exc.msg, parsed.report_loc(bad, "uscc")))
+            for bad, other in enumerate(raw):
+                if other == text:
+                    errors.append(InvalidInput(exc.msg, parsed.report_loc(bad, "uscc")))
     if errors:
         raise fail(parsed.errors + errors)
-    usccs = [str(canonical[text]) for text in raw.tolist()]
+    usccs = [str(canonical[text]) for text in raw]
     known = repository.enterprises_by_uscc(session, sorted(set(usccs)))
     by_uscc: dict[str, tuple[int, str | None]] = {
         str(u): (int(i), None if pd.isna(p) else str(p))
@@ -221,9 +217,7 @@ def _store(
         raise fail(errors) from None
     if errors:
         raise fail(errors)
-    reports = pd.DataFrame(
-        {"enterprise_id": enterprise_ids, "period": parsed.reports["period"].astype("str")}
-    )
+    reports = {"enterprise_id": enterprise_ids, "period": parsed.reports["period"]}
     stored = repository.store_revisions(
         session,
         reports=reports,
@@ -233,10 +227,10 @@ def _store(
         batch_id=batch_id,
     )
     return Stored(
-        reports=len(reports),
-        lines=len(lines),
+        reports=len(enterprise_ids),
+        lines=len(lines["report"]),
         batch_id=batch_id,
-        submitted_at=stored["submitted_at"].iloc[0],
+        submitted_at=stored.submitted_at,
         revisions=stored,
     )
 
@@ -272,8 +266,17 @@ def submit_report(
         channel="api",
         batch_id=None,
     )
-    revision_id = int(stored.revisions["revision_id"].iloc[0])
-    return _reports(session, [revision_id])[0]
+    # Answered from what was written, not read back: the same numbers and texts, as stored.
+    written = stored.revisions
+    head = {
+        "period": parsed.reports["period"][0],
+        "revision": written.revision[0],
+        "submitted_at": written.submitted_at,
+        "channel": "api",
+        "batch_id": None,
+    }
+    columns = [written.lines[c] for c in repository.READ_LINE_COLUMNS]
+    return _report_out(ent.uscc, head, list(zip(*columns, strict=True)))
 
 
 def import_batch(session: Session, principal: Principal, parsed: Parsed, *, today: date) -> Stored:
@@ -302,63 +305,56 @@ def import_batch(session: Session, principal: Principal, parsed: Parsed, *, toda
 # --- reading ----------------------------------------------------------------------------------
 
 
-def _amount(line: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "quantity": line["quantity"],
-        "unit": line["unit"],
-        "canonical_quantity": line["canonical_quantity"],
-        "canonical_unit": line["canonical_unit"],
-    }
+_WASTE = len(WASTE_COLUMNS)
 
 
-def _report_out(head: dict[str, Any], lines: list[dict[str, Any]]) -> ReportOut:
-    sections: dict[str, list[Any]] = {
+def _report_out(uscc: str, head: dict[str, Any], lines: list[tuple[Any, ...]]) -> ReportOut:
+    """A revision as answered: ``head`` holds :data:`repository.READ_REPORT_COLUMNS`, each
+    line :data:`repository.READ_LINE_COLUMNS`, in the order sent within each section.
+
+    The answer is built as plain dicts and validated in one pass.
+    """
+    sections: dict[str, list[dict[str, Any]]] = {
         "energy": [],
         "water": [],
         "solid_waste": [],
         "production": [],
     }
-    economics: dict[str, AmountOut] = {}
-    for line in sorted(lines, key=lambda x: (x["section"], x["position"])):
-        section = line["section"]
+    economics: dict[str, dict[str, Any]] = {}
+    for section, _, item, quantity, unit, cq, cu, *waste in lines:
         if section == "economics":
-            economics[line["item"]] = AmountOut(**_amount(line))
+            economics[item] = {
+                "quantity": quantity,
+                "unit": unit,
+                "canonical_quantity": cq,
+                "canonical_unit": cu,
+            }
         elif section == "solid_waste":
-            sections[section].append(
-                WasteLineOut(
-                    category=line["item"],
-                    unit=line["unit"],
-                    **{c: line[c] for c in WASTE_COLUMNS},
-                    canonical_quantity=line["canonical_quantity"],
-                    canonical_unit=line["canonical_unit"],
-                    canonical=WasteCanonical(**{c: line[f"canonical_{c}"] for c in WASTE_COLUMNS}),
-                )
-            )
+            line = dict(zip(WASTE_COLUMNS, waste[:_WASTE], strict=True))
+            line["category"] = item
+            line["unit"] = unit
+            line["canonical_quantity"] = cq
+            line["canonical_unit"] = cu
+            line["canonical"] = dict(zip(WASTE_COLUMNS, waste[_WASTE:], strict=True))
+            sections[section].append(line)
         else:
-            fields = {ITEM_FIELD[section]: line["item"], **_amount(line)}
-            if section == "energy":
-                sections[section].append(EnergyLineOut(**fields))
-            elif section == "water":
-                sections[section].append(WaterLineOut(**fields))
-            else:
-                sections[section].append(ProductionLineOut(**fields))
-    return ReportOut(
-        uscc=head["uscc"],
-        period=head["period"],
-        revision=head["revision"],
-        submitted_at=head["submitted_at"],
-        channel=head["channel"],
-        batch_id=head["batch_id"],
-        energy=sections["energy"],
-        water=sections["water"],
-        solid_waste=sections["solid_waste"],
-        production=sections["production"],
-        economics=EconomicsOut(**{k: economics.get(k) for k in ECONOMICS_ITEMS}),
+            sections[section].append(
+                {
+                    ITEM_FIELD[section]: item,
+                    "quantity": quantity,
+                    "unit": unit,
+                    "canonical_quantity": cq,
+                    "canonical_unit": cu,
+                }
+            )
+    return ReportOut.model_validate(
+        {
+            "uscc": uscc,
+            **head,
+            **sections,
+            "economics": {k: economics.get(k) for k in ECONOMICS_ITEMS},
+        }
     )
-
-
-def _reports(session: Session, ids: list[int]) -> list[ReportOut]:
-    return [_report_out(head, lines) for head, lines in repository.read_revisions(session, ids)]
 
 
 def _query_period(text: str, name: str) -> str:
@@ -378,10 +374,10 @@ def read_latest(session: Session, principal: Principal, uscc: str, period: str) 
     """The latest revision of a month; 404 if the month has none or is outside the scope."""
     ent = _enterprise(session, principal, uscc)
     month = _query_period(period, "period")
-    ids = repository.latest_ids(session, int(ent.id or 0), period_from=month, period_to=month)
-    if not ids:
+    found = repository.read_latest(session, int(ent.id or 0), period_from=month, period_to=month)
+    if not found:
         raise NotFound(f"{ent.uscc} has no report for {month}")
-    return _reports(session, ids)[0]
+    return _report_out(ent.uscc, *found[0])
 
 
 def read_revisions(
@@ -390,10 +386,10 @@ def read_revisions(
     """Every revision of a month, oldest first; 404 if there is none."""
     ent = _enterprise(session, principal, uscc)
     month = _query_period(period, "period")
-    ids = repository.revision_ids(session, int(ent.id or 0), month)
-    if not ids:
+    found = repository.read_month(session, int(ent.id or 0), month)
+    if not found:
         raise NotFound(f"{ent.uscc} has no report for {month}")
-    return _reports(session, ids)
+    return [_report_out(ent.uscc, head, lines) for head, lines in found]
 
 
 def read_revision(
@@ -402,10 +398,10 @@ def read_revision(
     """One revision of a month, exactly as it was stored."""
     ent = _enterprise(session, principal, uscc)
     month = _query_period(period, "period")
-    ids = repository.revision_ids(session, int(ent.id or 0), month, revision)
-    if not ids:
+    found = repository.read_month(session, int(ent.id or 0), month, revision)
+    if not found:
         raise NotFound(f"{ent.uscc} has no revision {revision} for {month}")
-    return _reports(session, ids)[0]
+    return _report_out(ent.uscc, *found[0])
 
 
 def read_range(
@@ -421,8 +417,8 @@ def read_range(
     last = _query_period(period_to, "to") if period_to is not None else None
     if first is not None and last is not None and first > last:  # YYYY-MM sorts as text
         raise InvalidPeriodError(f"from ({first}) is after to ({last})", ("query", "from"))
-    ids = repository.latest_ids(session, int(ent.id or 0), period_from=first, period_to=last)
-    return _reports(session, ids)
+    found = repository.read_latest(session, int(ent.id or 0), period_from=first, period_to=last)
+    return [_report_out(ent.uscc, head, lines) for head, lines in found]
 
 
 # --- data quality -----------------------------------------------------------------------------
