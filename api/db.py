@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
@@ -15,7 +16,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine tuned for the backend in ``url``.
 
     SQLite gets WAL journalling, enforced foreign keys and a busy timeout, so that the API's
-    worker threads and a CLI process can share one file. PostgreSQL uses psycopg 3.
+    worker threads and a CLI process can share one file. PostgreSQL uses psycopg 3; a pooled
+    connection the server has closed is replaced when it is checked out (:func:`_check_alive`).
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -39,10 +41,31 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.close()
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        event.listen(engine, "checkout", _check_alive)
+    return engine
+
+
+def _check_alive(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+    """Refuse a pooled PostgreSQL connection that the server has closed.
+
+    An idle connection has nothing to read from its socket: a server that ended the session
+    (``pg_terminate_backend``, a restart) has sent its last error message or closed the
+    socket, which makes it readable. Polling the socket costs a system call where a pre-ping
+    costs a round trip to the server. On a closed connection every pooled connection is
+    replaced, as a failed pre-ping would (the pool then connects afresh and checks again).
+    """
+    try:
+        fd = dbapi_conn.fileno()
+    except Exception as err:  # psycopg raises once the connection is closed
+        raise exc.InvalidatePoolError("connection closed") from err
+    poll = select.poll()
+    poll.register(fd, select.POLLIN)
+    if poll.poll(0):
+        raise exc.InvalidatePoolError("connection closed by the server")
 
 
 def is_postgres(engine: Engine) -> bool:

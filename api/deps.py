@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Sequence
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -26,13 +26,37 @@ def _finish(session: Session, commit: bool) -> None:
         session.close()
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
-    """One session per request: committed when the handler returns, rolled back if it raises.
+READ_METHODS = frozenset({"GET", "HEAD"})
+"""Methods whose handlers only read: their session runs in autocommit (see :func:`get_session`)."""
 
-    The answer goes out only after the commit. Opening a session does no I/O, so it happens
-    on the event loop; the commit or rollback runs in the thread pool. (The dependencies
-    here are ``async`` so that a request does not hop to a worker thread for each of them.)
+
+class ReadSession(Session):
+    """The session of a GET: each statement commits on its own, so nothing may be written."""
+
+    def flush(self, objects: Sequence[Any] | None = None) -> None:
+        if self.new or self.dirty or self.deleted:
+            raise RuntimeError("a GET request does not write; use a write method")
+        super().flush(objects)
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request.
+
+    A GET reads on an autocommit connection (``app.state.read_engine``): there is no
+    transaction to end, so the session is closed on the event loop without a round trip to
+    the database or a hop to a worker thread. (PostgreSQL runs READ COMMITTED, where each
+    statement of a transaction sees its own snapshot anyway.) Other methods write in one
+    transaction, committed when the handler returns and rolled back if it raises, before the
+    answer goes out; the commit or rollback runs in the thread pool. (The dependencies here
+    are ``async`` so that a request does not hop to a worker thread for each of them.)
     """
+    if request.method in READ_METHODS:
+        read = ReadSession(request.app.state.read_engine, expire_on_commit=False)
+        try:
+            yield read
+        finally:
+            read.close()
+        return
     session = Session(request.app.state.engine, expire_on_commit=False)
     try:
         yield session
@@ -42,7 +66,9 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     await run_in_threadpool(_finish, session, True)
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the session ends before the answer is sent (a dependency with ``yield``
+# would otherwise end after it, and a client could read before the commit).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 MAX_INT = 2**31 - 1
 """The largest id, offset or count a parameter may take: the databases' ``integer``. Every

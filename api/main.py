@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
     app.state.auth_limiter = FailureLimiter(settings.auth_failure_limit)
     app.state.principals = PrincipalCache(settings.token_cache_seconds)
 
