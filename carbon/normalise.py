@@ -248,6 +248,14 @@ def _check_values(
 ) -> BoolArray:
     """Record the bad values of one numeric field on ``rows``; return where they are good."""
     nan = np.isnan(values)
+    with np.errstate(invalid="ignore"):
+        infinite = np.isinf(values)
+        negative = (values < 0) & ~infinite
+    bad = junk | infinite | negative
+    if required:
+        bad |= nan
+    if not (rows & bad).any():  # the usual case: one look at the rows, nothing to record
+        return rows & ~bad
     errors.add_rows(rows & junk, name, InvalidQuantityError, f"{name} must be a number")
     if required:
         errors.add_rows(
@@ -256,12 +264,8 @@ def _check_values(
             InvalidQuantityError,
             f"{name} is required (a number, not NaN)",
         )
-    with np.errstate(invalid="ignore"):
-        infinite = np.isinf(values)
-        negative = (values < 0) & ~infinite
     errors.add_rows(rows & infinite, name, InvalidQuantityError, f"{name} must be finite")
     errors.add_rows(rows & negative, name, InvalidQuantityError, f"{name} must not be negative")
-    bad = junk | infinite | negative | (nan if required else np.zeros_like(nan))
     return rows & ~bad
 
 
