@@ -10,11 +10,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import Integer, bindparam, insert, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from api.auth.principal import Principal, Role
@@ -302,12 +304,76 @@ def _renumber_streaks(session: Session, period: Period, kinds: Sequence[str]) ->
 # --------------------------------------------------------------------------- reading
 
 
-def _scoped(stmt: Any, principal: Principal) -> Any:
+_ENTERPRISES = Enterprise.__table__  # type: ignore[attr-defined]
+
+# Every filter of the alert lists, each with a bound parameter of its own name; the caller's
+# scope is two more of them. A statement is built once for each set of filters (SQLAlchemy
+# then reuses its compiled form) and run with the values as parameters.
+_CONDITIONS: dict[str, Any] = {
+    "period": _ALERTS.c.period == bindparam("period"),
+    "period_from": _ALERTS.c.period >= bindparam("period_from"),
+    "period_to": _ALERTS.c.period <= bindparam("period_to"),
+    "status": _ALERTS.c.status == bindparam("status"),
+    "kind": _ALERTS.c.kind == bindparam("kind"),
+    "severity": _ALERTS.c.severity == bindparam("severity"),
+    "park_code": _ENTERPRISES.c.park_code == bindparam("park_code"),
+    "uscc": _ENTERPRISES.c.uscc == bindparam("uscc"),
+    "run_id": _ALERTS.c.last_run_id == bindparam("run_id"),
+    "scope_park": _ENTERPRISES.c.park_code == bindparam("scope_park"),
+    "scope_uscc": _ENTERPRISES.c.uscc == bindparam("scope_uscc"),
+}
+
+ALERT_OUT = (
+    _ALERTS.c.id,
+    _ENTERPRISES.c.uscc,
+    _ENTERPRISES.c.name.label("enterprise_name"),
+    _ENTERPRISES.c.park_code,
+    _ALERTS.c.period,
+    _ALERTS.c.kind,
+    _ALERTS.c.severity,
+    _ALERTS.c.value,
+    _ALERTS.c.limit_value.label("limit"),
+    _ALERTS.c.unit,
+    _ALERTS.c.ratio,
+    _ALERTS.c.limit_source,
+    _ALERTS.c.status,
+    _ALERTS.c.resolution,
+    _ALERTS.c.consecutive_months,
+    _ALERTS.c.ongoing_since,
+    _ALERTS.c.occurrences,
+    _ALERTS.c.detail,
+    _ALERTS.c.created_at,
+    _ALERTS.c.updated_at,
+    _ALERTS.c.status_changed_at,
+)
+"""The columns of :class:`~api.alerts.schemas.AlertOut`, in its order."""
+
+
+@cache
+def _alerts_statement(answer: bool, conditions: tuple[str, ...], limited: bool) -> Any:
+    """Alerts joined to their enterprises (ORM pairs, or the ``AlertOut`` columns when
+    ``answer``), filtered by ``conditions``, newest month first, then by enterprise and kind."""
+    stmt = core_select(*ALERT_OUT) if answer else select(Alert, Enterprise)
+    stmt = stmt.join(_ENTERPRISES, _ENTERPRISES.c.id == _ALERTS.c.enterprise_id)
+    stmt = stmt.where(*(_CONDITIONS[c] for c in conditions))
+    stmt = stmt.order_by(_ALERTS.c.period.desc(), _ENTERPRISES.c.uscc, _ALERTS.c.kind)
+    stmt = stmt.offset(bindparam("offset", type_=Integer))
+    return stmt.limit(bindparam("limit", type_=Integer)) if limited else stmt
+
+
+def _alerts_query(
+    answer: bool, principal: Principal, filters: dict[str, Any], limit: int | None, offset: int
+) -> tuple[Any, dict[str, Any]]:
+    params = {name: value for name, value in filters.items() if value is not None}
     if principal.role is Role.PARK_MANAGER:
-        return stmt.where(Enterprise.park_code == principal.park_code)
-    if principal.role is Role.ENTERPRISE:
-        return stmt.where(Enterprise.uscc == principal.uscc)
-    return stmt
+        params["scope_park"] = principal.park_code
+    elif principal.role is Role.ENTERPRISE:
+        params["scope_uscc"] = principal.uscc
+    stmt = _alerts_statement(answer, tuple(sorted(params)), limit is not None)
+    params["offset"] = offset
+    if limit is not None:
+        params["limit"] = limit
+    return stmt, params
 
 
 def list_alerts(
@@ -327,33 +393,51 @@ def list_alerts(
     offset: int = 0,
 ) -> list[tuple[Alert, Enterprise]]:
     """Alerts the caller sees, newest month first, then by enterprise and kind."""
-    stmt = select(Alert, Enterprise).join(
-        Enterprise, col(Enterprise.id) == col(Alert.enterprise_id)
-    )
-    stmt = _scoped(stmt, principal)
-    if period is not None:
-        stmt = stmt.where(Alert.period == period)
-    if period_from is not None:
-        stmt = stmt.where(col(Alert.period) >= period_from)
-    if period_to is not None:
-        stmt = stmt.where(col(Alert.period) <= period_to)
-    if status is not None:
-        stmt = stmt.where(Alert.status == status)
-    if kind is not None:
-        stmt = stmt.where(Alert.kind == kind)
-    if severity is not None:
-        stmt = stmt.where(Alert.severity == severity)
-    if park_code is not None:
-        stmt = stmt.where(Enterprise.park_code == park_code)
-    if uscc is not None:
-        stmt = stmt.where(Enterprise.uscc == uscc)
-    if run_id is not None:
-        stmt = stmt.where(Alert.last_run_id == run_id)
-    stmt = stmt.order_by(col(Alert.period).desc(), col(Enterprise.uscc), col(Alert.kind))
-    stmt = stmt.offset(offset)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return [(a, e) for a, e in session.exec(stmt).all()]
+    filters = {
+        "period": period,
+        "period_from": period_from,
+        "period_to": period_to,
+        "status": status,
+        "kind": kind,
+        "severity": severity,
+        "park_code": park_code,
+        "uscc": uscc,
+        "run_id": run_id,
+    }
+    stmt, params = _alerts_query(False, principal, filters, limit, offset)
+    return [(a, e) for a, e in session.execute(stmt, params).all()]
+
+
+def alert_answers(
+    session: Session,
+    principal: Principal,
+    *,
+    period: str | None = None,
+    period_from: str | None = None,
+    period_to: str | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+    severity: str | None = None,
+    park_code: str | None = None,
+    uscc: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """What :func:`list_alerts` finds, as the fields of ``AlertOut`` (rows, no ORM objects)."""
+    filters = {
+        "period": period,
+        "period_from": period_from,
+        "period_to": period_to,
+        "status": status,
+        "kind": kind,
+        "severity": severity,
+        "park_code": park_code,
+        "uscc": uscc,
+    }
+    stmt, params = _alerts_query(True, principal, filters, limit, offset)
+    result = session.connection().execute(stmt, params)
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
 
 
 def get_alert(session: Session, alert_id: int) -> tuple[Alert, Enterprise] | None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from api.alerts import repository, service
 from api.alerts.schemas import AlertGroupOut, AlertOut, AlertPatch, AlertStatus, Severity
 from api.deps import MAX_INT, CurrentPrincipal, SessionDep
 from api.openapi import READ_ERRORS, WRITE_ERRORS
+from api.responses import json_answer
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
 
@@ -47,13 +48,13 @@ def list_alerts(
     uscc: UsccQ = None,
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
     offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
-) -> list[AlertOut]:
+) -> Response:
     """Enterprises see their own alerts, park managers their park's, admins all.
 
     Each alert carries ``consecutive_months`` and ``ongoing_since``, so that the third month
     of one overrun reads as the same problem; ``GET /api/v1/alerts/groups`` folds them.
     """
-    rows = repository.list_alerts(
+    rows = repository.alert_answers(
         session,
         principal,
         period=service.check_period(period, "period"),
@@ -67,7 +68,7 @@ def list_alerts(
         limit=limit,
         offset=offset,
     )
-    return [service.to_out(a, e) for a, e in rows]
+    return json_answer(rows)
 
 
 @router.get(

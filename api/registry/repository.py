@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Boolean, Integer, Select, bindparam, func
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from api.auth.principal import Principal, Role
@@ -64,3 +67,74 @@ def list_enterprises(
     if above_designated_size is not None:
         stmt = stmt.where(Enterprise.above_designated_size == above_designated_size)
     return session.exec(stmt.offset(offset).limit(limit)).all()
+
+
+# --------------------------------------------------------------------------- answers
+# The hot reads answer with plain rows: Core statements built once per shape (SQLAlchemy then
+# reuses their compiled form), no ORM objects.
+
+_E = Enterprise.__table__  # type: ignore[attr-defined]
+ENTERPRISE_OUT = (
+    _E.c.uscc,
+    _E.c.name,
+    _E.c.park_code,
+    _E.c.industry_code,
+    _E.c.above_designated_size,
+    _E.c.region,
+    _E.c.created_at,
+    _E.c.updated_at,
+)
+"""The columns of :class:`~api.registry.schemas.EnterpriseOut`, in its order."""
+
+_ONE_ENTERPRISE = core_select(*ENTERPRISE_OUT).where(_E.c.uscc == bindparam("uscc"))
+
+
+def _dicts(session: Session, stmt: Select[Any], params: dict[str, Any]) -> list[dict[str, Any]]:
+    result = session.connection().execute(stmt, params)
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
+
+
+def enterprise_answer(session: Session, uscc: str) -> dict[str, Any] | None:
+    """The enterprise ``uscc`` as the fields of ``EnterpriseOut``, or ``None``."""
+    rows = _dicts(session, _ONE_ENTERPRISE, {"uscc": uscc})
+    return rows[0] if rows else None
+
+
+@cache
+def _enterprises_statement(role: Role, by_park: bool, by_size: bool) -> Select[Any]:
+    stmt = core_select(*ENTERPRISE_OUT).order_by(_E.c.uscc)
+    if role is Role.PARK_MANAGER:
+        stmt = stmt.where(_E.c.park_code == bindparam("scope"))
+    elif role is Role.ENTERPRISE:
+        stmt = stmt.where(_E.c.uscc == bindparam("scope"))
+    if by_park:
+        stmt = stmt.where(_E.c.park_code == bindparam("park_code"))
+    if by_size:
+        stmt = stmt.where(_E.c.above_designated_size == bindparam("size", type_=Boolean))
+    return stmt.offset(bindparam("offset", type_=Integer)).limit(bindparam("limit", type_=Integer))
+
+
+def enterprise_answers(
+    session: Session,
+    principal: Principal,
+    *,
+    park_code: str | None = None,
+    above_designated_size: bool | None = None,
+    limit: int = 1000,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """What :func:`list_enterprises` finds, as the fields of ``EnterpriseOut``."""
+    stmt = _enterprises_statement(
+        principal.role, park_code is not None, above_designated_size is not None
+    )
+    params: dict[str, Any] = {"limit": limit, "offset": offset}
+    if principal.role is Role.PARK_MANAGER:
+        params["scope"] = principal.park_code
+    elif principal.role is Role.ENTERPRISE:
+        params["scope"] = principal.uscc
+    if park_code is not None:
+        params["park_code"] = park_code
+    if above_designated_size is not None:
+        params["size"] = above_designated_size
+    return _dicts(session, stmt, params)

@@ -11,6 +11,7 @@ from api.models import Enterprise, Park
 from api.openapi import READ_ERRORS, WRITE_ERRORS
 from api.registry import repository, service
 from api.registry.schemas import EnterpriseIn, EnterpriseOut, EnterprisePatch, ParkIn, ParkOut
+from api.responses import json_answer
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 
@@ -69,8 +70,8 @@ def list_enterprises(
     above_designated_size: Annotated[bool | None, Query(description="规模以上 only")] = None,
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
     offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
-) -> list[EnterpriseOut]:
-    rows = repository.list_enterprises(
+) -> Response:
+    rows = repository.enterprise_answers(
         session,
         principal,
         park_code=park_code,
@@ -78,7 +79,7 @@ def list_enterprises(
         limit=limit,
         offset=offset,
     )
-    return [_enterprise_out(e) for e in rows]
+    return json_answer(rows)
 
 
 @router.post(
@@ -102,8 +103,8 @@ def create_enterprise(
     responses=READ_ERRORS,
     summary="Read an enterprise",
 )
-def read_enterprise(uscc: str, session: SessionDep, principal: CurrentPrincipal) -> EnterpriseOut:
-    return _enterprise_out(service.read_enterprise(session, principal, uscc))
+def read_enterprise(uscc: str, session: SessionDep, principal: CurrentPrincipal) -> Response:
+    return json_answer(service.enterprise_answer(session, principal, uscc))
 
 
 @router.patch(

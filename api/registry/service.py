@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session
 
 from api.auth.principal import Principal, Role
@@ -54,6 +56,14 @@ def read_enterprise(session: Session, principal: Principal, uscc: str) -> Enterp
     if ent is None or not principal.sees_enterprise(ent.uscc, ent.park_code):
         raise NotFound(f"no enterprise {uscc} in your scope")
     return ent
+
+
+def enterprise_answer(session: Session, principal: Principal, uscc: str) -> dict[str, Any]:
+    """:func:`read_enterprise` as the fields of ``EnterpriseOut``, read without the ORM."""
+    row = repository.enterprise_answer(session, uscc.strip().upper())
+    if row is None or not principal.sees_enterprise(row["uscc"], row["park_code"]):
+        raise NotFound(f"no enterprise {uscc} in your scope")
+    return row
 
 
 def _check_park(session: Session, principal: Principal, park_code: str | None) -> None:
