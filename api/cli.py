@@ -129,6 +129,8 @@ def serve(
         port=port,
         workers=workers,
         log_level=settings.log_level.lower(),
+        # One line per request only when INFO is logged: otherwise uvicorn still formats it.
+        access_log=settings.log_level.upper() in ("DEBUG", "INFO"),
     )
 
 
