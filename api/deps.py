@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import functools
+import inspect
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -39,6 +42,10 @@ class ReadSession(Session):
         super().flush(objects)
 
 
+_ENDED = "ended"
+"""Key of ``Session.info`` set once :class:`OneHopRoute` has committed or rolled back."""
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request.
 
@@ -47,8 +54,9 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     the database or a hop to a worker thread. (PostgreSQL runs READ COMMITTED, where each
     statement of a transaction sees its own snapshot anyway.) Other methods write in one
     transaction, committed when the handler returns and rolled back if it raises, before the
-    answer goes out; the commit or rollback runs in the thread pool. (The dependencies here
-    are ``async`` so that a request does not hop to a worker thread for each of them.)
+    answer goes out: by :class:`OneHopRoute` in the handler's own worker-thread call, or
+    here in the thread pool. (The dependencies here are ``async`` so that a request does
+    not hop to a worker thread for each of them.)
     """
     if request.method in READ_METHODS:
         read = ReadSession(request.app.state.read_engine, expire_on_commit=False)
@@ -61,9 +69,67 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     try:
         yield session
     except BaseException:
-        await run_in_threadpool(_finish, session, False)
+        if session.info.get(_ENDED):
+            session.close()
+        else:
+            await run_in_threadpool(_finish, session, False)
         raise
-    await run_in_threadpool(_finish, session, True)
+    if session.info.get(_ENDED):
+        session.close()  # committed: no connection left, no I/O
+    else:
+        await run_in_threadpool(_finish, session, True)
+
+
+def _run_and_end(handler: Callable[..., Any], arguments: dict[str, Any]) -> Any:
+    """Run ``handler``, then commit its write session (roll it back if it raised)."""
+    session = next(
+        (
+            v
+            for v in arguments.values()
+            if isinstance(v, Session) and not isinstance(v, ReadSession)
+        ),
+        None,
+    )
+    if session is None:
+        return handler(**arguments)
+    try:
+        result = handler(**arguments)
+    except BaseException:
+        session.rollback()
+        session.info[_ENDED] = True
+        raise
+    session.commit()
+    session.info[_ENDED] = True
+    return result
+
+
+def _in_one_hop(handler: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(handler)
+    async def run(**arguments: Any) -> Any:
+        return await run_in_threadpool(_run_and_end, handler, arguments)
+
+    return run
+
+
+class OneHopRoute(APIRoute):
+    """A route whose plain (``def``) handler costs one thread-pool hop instead of three.
+
+    FastAPI runs such a handler in the thread pool, validates its answer in the thread pool
+    again, and the session dependency commits in a third hop. This route wraps the handler
+    in a coroutine that makes one hop: the handler, then the commit (or rollback) of the
+    session it was given. The answer is then validated on the event loop, like a
+    coroutine's. Handlers must not leave ORM attributes to be loaded after they return.
+    Use it with ``APIRouter(route_class=OneHopRoute)``.
+    """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not (
+            inspect.iscoroutinefunction(endpoint)
+            or inspect.isgeneratorfunction(endpoint)
+            or inspect.isasyncgenfunction(endpoint)
+        ):
+            endpoint = _in_one_hop(endpoint)
+        super().__init__(path, endpoint, **kwargs)
 
 
 # scope="function": the session ends before the answer is sent (a dependency with ``yield``
