@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import select
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, event, exc
+from sqlalchemy import Connection, Engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
@@ -82,3 +82,29 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+class ReadSession(Session):
+    """A session on an autocommit engine, for requests that only read: each statement
+    commits on its own, so nothing may be written."""
+
+    def flush(self, objects: Sequence[Any] | None = None) -> None:
+        if self.new or self.dirty or self.deleted:
+            raise RuntimeError("a GET request does not write; use a write method")
+        super().flush(objects)
+
+
+@contextmanager
+def reading(session: Session) -> Iterator[Connection]:
+    """A connection for reads in ``session``.
+
+    For a :class:`ReadSession`, a connection of its autocommit engine, taken and given back
+    without the ORM's transaction bookkeeping (about a tenth of a millisecond a request);
+    otherwise the session's own connection, which sees what the transaction has written.
+    """
+    bind = session.get_bind()
+    if isinstance(session, ReadSession) and isinstance(bind, Engine):
+        with bind.connect() as conn:
+            yield conn
+    else:
+        yield session.connection()

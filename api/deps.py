@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth.principal import Principal, Role
 from api.auth.tokens import verify_token
+from api.db import ReadSession
 from api.errors import Forbidden, TooManyRequests, Unauthorized
 from api.settings import Settings
 
@@ -31,15 +32,6 @@ def _finish(session: Session, commit: bool) -> None:
 
 READ_METHODS = frozenset({"GET", "HEAD"})
 """Methods whose handlers only read: their session runs in autocommit (see :func:`get_session`)."""
-
-
-class ReadSession(Session):
-    """The session of a GET: each statement commits on its own, so nothing may be written."""
-
-    def flush(self, objects: Sequence[Any] | None = None) -> None:
-        if self.new or self.dirty or self.deleted:
-            raise RuntimeError("a GET request does not write; use a write method")
-        super().flush(objects)
 
 
 _ENDED = "ended"

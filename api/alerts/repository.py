@@ -20,6 +20,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from api.auth.principal import Principal, Role
+from api.db import reading
 from api.models import Alert, Enterprise
 from carbon.errors import NotFound
 from carbon.periods import Period
@@ -435,9 +436,10 @@ def alert_answers(
         "uscc": uscc,
     }
     stmt, params = _alerts_query(True, principal, filters, limit, offset)
-    result = session.connection().execute(stmt, params)
-    keys = list(result.keys())
-    return [dict(zip(keys, row, strict=True)) for row in result]
+    with reading(session) as conn:
+        result = conn.execute(stmt, params)
+        keys = list(result.keys())
+        return [dict(zip(keys, row, strict=True)) for row in result]
 
 
 def get_alert(session: Session, alert_id: int) -> tuple[Alert, Enterprise] | None:

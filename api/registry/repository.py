@@ -11,6 +11,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from api.auth.principal import Principal, Role
+from api.db import reading
 from api.models import Enterprise, Park
 
 
@@ -90,9 +91,10 @@ _ONE_ENTERPRISE = core_select(*ENTERPRISE_OUT).where(_E.c.uscc == bindparam("usc
 
 
 def _dicts(session: Session, stmt: Select[Any], params: dict[str, Any]) -> list[dict[str, Any]]:
-    result = session.connection().execute(stmt, params)
-    keys = list(result.keys())
-    return [dict(zip(keys, row, strict=True)) for row in result]
+    with reading(session) as conn:
+        result = conn.execute(stmt, params)
+        keys = list(result.keys())
+        return [dict(zip(keys, row, strict=True)) for row in result]
 
 
 def enterprise_answer(session: Session, uscc: str) -> dict[str, Any] | None:
