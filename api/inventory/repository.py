@@ -39,7 +39,6 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    text,
     tuple_,
 )
 from sqlalchemy.sql import Executable, Subquery
@@ -211,16 +210,6 @@ class Scope:
         )
 
 
-_TUNE = text("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
-
-
-def _tune(session: Session) -> None:
-    """On PostgreSQL, for this transaction: no JIT (it costs more than it saves on these
-    one-off aggregates) and memory enough to hash the groups instead of sorting on disk."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(_TUNE)
-
-
 def _columns(session: Session, stmt: Executable, n: int) -> list[tuple[Any, ...]]:
     """The ``n`` columns of ``stmt``'s rows, as the driver returns them.
 
@@ -294,7 +283,6 @@ def activity_sums(session: Session, scope: Scope, *, by_region: bool) -> tuple[S
     by_enterprise, by_month : Sums
         Keyed by the enterprise's registry id, and by month (and region if ``by_region``).
     """
-    _tune(session)
     postgresql = session.get_bind().dialect.name == "postgresql"
     statements = _sum_statements(scope, by_region, postgresql)
     if postgresql:

@@ -274,10 +274,6 @@ def _replace_month_items(
     """
     if _is_postgres(conn):
         with nullcontext(cursor) if cursor is not None else _pg_cursor(conn) as cur:
-            if len(rid) >= _LARGE:
-                # Hash the groups in memory, and skip compiling a plan that runs once.
-                cur.execute("SET LOCAL jit = off")
-                cur.execute("SET LOCAL work_mem = '64MB'")
             # Never prepared: a generic plan, not knowing how many months the arrays hold,
             # scans and hashes every line (1.7 ms for one month of the demonstration district
             # instead of 0.2 ms); planned with the arrays in hand it seeks them by index.
