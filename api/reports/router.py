@@ -10,7 +10,7 @@ from pydantic import TypeAdapter
 from starlette.datastructures import UploadFile
 
 from api.clock import district_today
-from api.deps import MAX_INT, CurrentPrincipal, SessionDep, SettingsDep
+from api.deps import MAX_INT, CurrentPrincipal, OneHopRoute, SessionDep, SettingsDep
 from api.openapi import READ_ERRORS, WRITE_ERRORS, Problem
 from api.reports import service
 from api.reports.parsing import (
@@ -34,7 +34,7 @@ from api.reports.schemas import (
     ReportOut,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["reports"])
+router = APIRouter(prefix="/api/v1", tags=["reports"], route_class=OneHopRoute)
 
 USCC = Annotated[str, Path(description="The enterprise's USCC", examples=["91500110MA5U5K7X4K"])]
 PERIOD = Annotated[str, Path(description="The month, YYYY-MM", examples=["2024-05"])]

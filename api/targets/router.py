@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import CurrentPrincipal, SessionDep
+from api.deps import CurrentPrincipal, OneHopRoute, SessionDep
 from api.openapi import READ_ERRORS
 from api.targets import service
 from api.targets.schemas import TargetOut
 
-router = APIRouter(prefix="/api/v1", tags=["plan targets"])
+router = APIRouter(prefix="/api/v1", tags=["plan targets"], route_class=OneHopRoute)
 
 
 @router.get(
