@@ -115,13 +115,30 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
 ) -> None:
-    """Serve the API (docs at /docs)."""
+    """Serve the API (docs at /docs).
+
+    With several workers each binds the port itself (SO_REUSEPORT, on Linux), so that the
+    kernel spreads connections evenly over them (see :mod:`api.serving`).
+    """
     import uvicorn
 
     from api.main import configure_logging
+    from api.serving import reuse_port_supported, run_workers
 
     settings = get_settings()
     configure_logging(settings.log_level)
+    # One line per request only when INFO is logged: otherwise uvicorn still formats it.
+    access_log = settings.log_level.upper() in ("DEBUG", "INFO")
+    if workers > 1 and reuse_port_supported():
+        status = run_workers(
+            "api.main:create_app",
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=settings.log_level,
+            access_log=access_log,
+        )
+        raise typer.Exit(status)
     uvicorn.run(
         "api.main:create_app",
         factory=True,
@@ -129,8 +146,7 @@ def serve(
         port=port,
         workers=workers,
         log_level=settings.log_level.lower(),
-        # One line per request only when INFO is logged: otherwise uvicorn still formats it.
-        access_log=settings.log_level.upper() in ("DEBUG", "INFO"),
+        access_log=access_log,
     )
 
 
