@@ -14,7 +14,7 @@ behind it, so time beyond the scan and memory stay flat as data grows.
 Which revision counts is decided in one place, the reports repository: the latest revision of
 each month, whose lines ``report_month_items`` holds already summed by item (kept up in the
 transaction that moves the month's head), or, ``as_of`` an earlier instant, the latest
-revision submitted by then (``_latest_heads``), whose lines are joined and summed here, exactly
+revision submitted by then (``latest_heads``), whose lines are joined and summed here, exactly
 as for :func:`api.reports.repository.aggregate_latest`. That function returns every section at
 the (enterprise, month, item, unit) grain with texts for keys; these queries read only what
 emits (``energy``, and ``production`` of the products with process emissions) and group on
@@ -34,6 +34,7 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    bindparam,
     cast,
     func,
     literal_column,
@@ -42,13 +43,12 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.sql import Executable, Subquery
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from api.models import Enterprise
 from api.reports.repository import (
-    _latest_heads,
     enterprises_t,
-    latest_items,
+    latest_heads,
+    latest_items_of,
     lines_t,
     paused_cycle_collection,
 )
@@ -109,19 +109,11 @@ def enterprises_at(
 ) -> Enterprises:
     """Every enterprise of one USCC, one park, or (neither given) the whole district,
     ordered by USCC."""
-    stmt = select(
-        col(Enterprise.id),
-        col(Enterprise.uscc),
-        col(Enterprise.name),
-        col(Enterprise.park_code),
-        col(Enterprise.above_designated_size),
-        col(Enterprise.region),
-    ).order_by(col(Enterprise.uscc))
-    if uscc is not None:
-        stmt = stmt.where(col(Enterprise.uscc) == uscc)
-    if park_code is not None:
-        stmt = stmt.where(col(Enterprise.park_code) == park_code)
-    ids, usccs, names, parks, above, regions = _columns(session, stmt, len(ENTERPRISE_COLUMNS))
+    stmt = _enterprises_statement(uscc is not None, park_code is not None)
+    params = {k: v for k, v in (("uscc", uscc), ("park_code", park_code)) if v is not None}
+    ids, usccs, names, parks, above, regions = _columns(
+        session, stmt, len(ENTERPRISE_COLUMNS), params
+    )
     return Enterprises(
         id=np.asarray(ids, dtype=np.int64),
         uscc=list(usccs),
@@ -132,15 +124,19 @@ def enterprises_at(
     )
 
 
+@functools.lru_cache(maxsize=4)
+def _enterprises_statement(by_uscc: bool, by_park: bool) -> Select[Any]:
+    stmt = select(*(enterprises_t.c[c] for c in ENTERPRISE_COLUMNS)).order_by(enterprises_t.c.uscc)
+    if by_uscc:
+        stmt = stmt.where(enterprises_t.c.uscc == bindparam("uscc"))
+    if by_park:
+        stmt = stmt.where(enterprises_t.c.park_code == bindparam("park_code"))
+    return stmt
+
+
 @dataclass(frozen=True)
 class Scope:
     """Which months and enterprises a query reads, and as of when.
-
-    ``heads`` has one row per counting month (``enterprise_id``, ``period``, ``revision_id``);
-    ``activity`` one row per counting month and line kind (``enterprise_id``, ``period``,
-    ``section``, ``item``, ``quantity``): the latest revisions' sums kept in
-    ``report_month_items``, or, ``as_of`` an earlier instant, the lines of the revisions that
-    counted then.
 
     Parameters
     ----------
@@ -152,6 +148,10 @@ class Scope:
         Only this enterprise (registry id) or this park's enterprises; neither: the district.
     as_of : datetime, optional
         Count the latest revision submitted at or before this instant (aware) of each month.
+
+    The statements depend only on the scope's :class:`Shape` (which of these are given);
+    the values go in as bound parameters (:attr:`params`), so that one statement of each
+    shape is built and compiled once per process.
     """
 
     year: int
@@ -160,17 +160,58 @@ class Scope:
     park_code: str | None = None
     as_of: Any = None
 
+    @property
+    def shape(self) -> Shape:
+        return Shape(
+            enterprise=self.enterprise_id is not None,
+            park=self.park_code is not None,
+            as_of=self.as_of is not None,
+        )
+
+    @property
+    def params(self) -> dict[str, Any]:
+        months = [self.month] if self.month is not None else list(range(1, 13))
+        periods = [f"{self.year:04d}-{m:02d}" for m in months]
+        params: dict[str, Any] = {"period_from": periods[0], "period_to": periods[-1]}
+        if self.as_of is None:
+            params["periods"] = periods
+        else:
+            params["as_of"] = self.as_of
+        if self.enterprise_id is not None:
+            params["enterprise_id"] = self.enterprise_id
+        if self.park_code is not None:
+            params["park_code"] = self.park_code
+        return params
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a :class:`Scope` restricts, which decides its statements.
+
+    ``heads`` has one row per counting month (``enterprise_id``, ``period``, ``revision_id``);
+    ``activity`` one row per counting month and line kind (``enterprise_id``, ``period``,
+    ``section``, ``item``, ``quantity``): the latest revisions' sums kept in
+    ``report_month_items``, or, ``as_of`` an earlier instant, the lines of the revisions that
+    counted then.
+    """
+
+    enterprise: bool
+    park: bool
+    as_of: bool
+
     @cached_property
     def heads(self) -> Subquery:
-        period_from, period_to = self._periods
-        heads = _latest_heads(period_from=period_from, period_to=period_to, as_of=self.as_of)
+        heads = latest_heads(
+            period_from=bindparam("period_from"),
+            period_to=bindparam("period_to"),
+            as_of=bindparam("as_of") if self.as_of else None,
+        )
         return heads.subquery("heads")
 
     @cached_property
     def activity(self) -> Subquery:
-        period_from, period_to = self._periods
-        if self.as_of is None:
-            return latest_items(period_from=period_from, period_to=period_to).subquery("activity")
+        if not self.as_of:
+            return latest_items_of(bindparam("periods", expanding=True)).subquery("activity")
         heads = self.heads
         return (
             select(
@@ -185,20 +226,15 @@ class Scope:
             .subquery("activity")
         )
 
-    @property
-    def _periods(self) -> tuple[str, str]:
-        first, last = (self.month, self.month) if self.month is not None else (1, 12)
-        return f"{self.year:04d}-{first:02d}", f"{self.year:04d}-{last:02d}"
-
     def restrict(self, stmt: Select[Any], rows: Any, *, joined: bool = False) -> Select[Any]:
         """``stmt`` over ``rows`` (``heads`` or ``activity``) limited to the scope's enterprises
         (``joined``: enterprises is joined already)."""
-        if self.enterprise_id is not None:
-            stmt = stmt.where(rows.c.enterprise_id == self.enterprise_id)
-        if self.park_code is not None:
+        if self.enterprise:
+            stmt = stmt.where(rows.c.enterprise_id == bindparam("enterprise_id"))
+        if self.park:
             if not joined:
                 stmt = stmt.join(enterprises_t, enterprises_t.c.id == rows.c.enterprise_id)
-            stmt = stmt.where(enterprises_t.c.park_code == self.park_code)
+            stmt = stmt.where(enterprises_t.c.park_code == bindparam("park_code"))
         return stmt
 
     def emitting(self, stmt: Select[Any]) -> Select[Any]:
@@ -210,13 +246,15 @@ class Scope:
         )
 
 
-def _columns(session: Session, stmt: Executable, n: int) -> list[tuple[Any, ...]]:
+def _columns(
+    session: Session, stmt: Executable, n: int, params: dict[str, Any] | None = None
+) -> list[tuple[Any, ...]]:
     """The ``n`` columns of ``stmt``'s rows, as the driver returns them.
 
     Reading the DB-API cursor directly skips building a SQLAlchemy ``Row`` per row, which for
     many rows of plain numbers and texts costs as much as the query.
     """
-    result = session.connection().execute(stmt)
+    result = session.connection().execute(stmt, params)
     try:
         with paused_cycle_collection():
             rows = result.cursor.fetchall()
@@ -236,16 +274,16 @@ def _month_number(period: ColumnElement[Any]) -> ColumnElement[Any]:
     return cast(func.substr(period, literal_column("6"), literal_column("2")), Integer)
 
 
-@functools.lru_cache(maxsize=1024)
-def _sum_statements(scope: Scope, by_region: bool, postgresql: bool) -> tuple[Select[Any], ...]:
+@functools.lru_cache(maxsize=64)
+def _sum_statements(scope: Shape, by_region: bool, postgresql: bool) -> tuple[Select[Any], ...]:
     """The statements of :func:`activity_sums`: one with grouping sets on PostgreSQL, else
-    the sums by enterprise and by month. Built once per scope: statements are immutable and
-    building one costs more than running it on a small scope."""
+    the sums by enterprise and by month. Built once per shape of scope: building one costs
+    more than running it on a small scope."""
     rows = scope.activity
     ent, item, month = rows.c.enterprise_id, rows.c.item, _month_number(rows.c.period)
     region = enterprises_t.c.region
     total = func.sum(rows.c.quantity)
-    join_registry = by_region or scope.park_code is not None
+    join_registry = by_region or scope.park
 
     def base(*columns: ColumnElement[Any]) -> Select[Any]:
         stmt = select(*columns).select_from(rows)
@@ -284,10 +322,11 @@ def activity_sums(session: Session, scope: Scope, *, by_region: bool) -> tuple[S
         Keyed by the enterprise's registry id, and by month (and region if ``by_region``).
     """
     postgresql = session.get_bind().dialect.name == "postgresql"
-    statements = _sum_statements(scope, by_region, postgresql)
+    statements = _sum_statements(scope.shape, by_region, postgresql)
+    params = scope.params
     if postgresql:
         (stmt,) = statements
-        flag, ents, months, regions, items, qty = _columns(session, stmt, 6)
+        flag, ents, months, regions, items, qty = _columns(session, stmt, 6, params)
         m = np.asarray(flag, dtype=bool)
         e = ~m
         cols = [np.asarray(c, dtype=object) for c in (ents, months, regions, items, qty)]
@@ -306,7 +345,7 @@ def activity_sums(session: Session, scope: Scope, *, by_region: bool) -> tuple[S
             ),
         )
     by_ent_stmt, by_month_stmt = statements
-    ents, items, qty = _columns(session, by_ent_stmt, 3)
+    ents, items, qty = _columns(session, by_ent_stmt, 3, params)
     by_enterprise = Sums(
         key=np.asarray(ents, dtype=np.int64),
         region=[None] * len(ents),
@@ -314,9 +353,9 @@ def activity_sums(session: Session, scope: Scope, *, by_region: bool) -> tuple[S
         quantity=np.asarray(qty, dtype=np.float64),
     )
     if by_region:
-        months, items, regions, qty = _columns(session, by_month_stmt, 4)
+        months, items, regions, qty = _columns(session, by_month_stmt, 4, params)
     else:
-        months, items, qty = _columns(session, by_month_stmt, 3)
+        months, items, qty = _columns(session, by_month_stmt, 3, params)
         regions = (None,) * len(months)
     by_month = Sums(
         key=np.asarray(months, dtype=np.int64),
@@ -329,12 +368,13 @@ def activity_sums(session: Session, scope: Scope, *, by_region: bool) -> tuple[S
 
 def reported_months(session: Session, scope: Scope) -> Reported:
     """The months each enterprise of the scope has a counting revision for (any section)."""
-    ent, mask = _columns(session, _reported_statement(scope), 2)
+    params = {k: v for k, v in scope.params.items() if k != "periods"}
+    ent, mask = _columns(session, _reported_statement(scope.shape), 2, params)
     return Reported(np.asarray(ent, dtype=np.int64), np.asarray(mask, dtype=np.int64))
 
 
-@functools.lru_cache(maxsize=1024)
-def _reported_statement(scope: Scope) -> Select[Any]:
+@functools.lru_cache(maxsize=16)
+def _reported_statement(scope: Shape) -> Select[Any]:
     heads = scope.heads
     bits = func.sum(literal_column("1").op("<<")(_month_number(heads.c.period)))
     stmt = select(heads.c.enterprise_id, bits).select_from(heads)

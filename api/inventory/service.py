@@ -49,7 +49,7 @@ from api.inventory.schemas import (
     Scope2Method,
     SourceRow,
 )
-from api.registry.service import read_enterprise, read_park
+from api.registry.service import read_park
 from carbon.catalog import CARRIERS, PROCESS_PRODUCTS
 from carbon.emissions import (
     ITEM_INDEX,
@@ -61,7 +61,13 @@ from carbon.emissions import (
     Method,
     emission_arrays,
 )
-from carbon.errors import FactorNotFoundError, InvalidInput, UnknownItemError, ValidationFailed
+from carbon.errors import (
+    FactorNotFoundError,
+    InvalidInput,
+    NotFound,
+    UnknownItemError,
+    ValidationFailed,
+)
 from carbon.factors import ACTIVITY_UNITS, NATIONAL, Factor, FactorSet
 from carbon.periods import Period
 from factors import load_factor_set
@@ -137,8 +143,11 @@ def check_query(query: InventoryQuery, today: date) -> None:
         raise ValidationFailed(errors)
 
 
-def resolve_subject(session: Session, principal: Principal, query: InventoryQuery) -> Subject:
-    """The enterprise, park or district asked for, if the caller may read its inventory.
+def resolve_subject(
+    session: Session, principal: Principal, query: InventoryQuery
+) -> tuple[Subject, repository.Enterprises]:
+    """The enterprise, park or district asked for, if the caller may read its inventory, and
+    its enterprises.
 
     An enterprise reads its own inventory only; a park manager its park's and those of its
     enterprises; the admin everything. A district inventory breaks the district down by
@@ -147,16 +156,21 @@ def resolve_subject(session: Session, principal: Principal, query: InventoryQuer
     never reaches is 403.
     """
     if query.level is Level.ENTERPRISE:
-        ent = read_enterprise(session, principal, (query.id or "").strip().upper())
-        return Subject(Level.ENTERPRISE, ent.uscc, ent.name, uscc=ent.uscc)
+        uscc = (query.id or "").strip().upper()
+        ent = repository.enterprises_at(session, uscc=uscc)
+        if not len(ent) or not principal.sees_enterprise(ent.uscc[0], ent.park_code[0]):
+            raise NotFound(f"no enterprise {uscc} in your scope")
+        subject = Subject(Level.ENTERPRISE, ent.uscc[0], ent.name[0], uscc=ent.uscc[0])
+        return subject, ent
     if query.level is Level.PARK:
         if principal.role is Role.ENTERPRISE:
             raise Forbidden("an enterprise reads its own inventory only, not its park's")
         park = read_park(session, principal, (query.id or "").strip().upper())
-        return Subject(Level.PARK, park.code, park.name, park_code=park.code)
+        subject = Subject(Level.PARK, park.code, park.name, park_code=park.code)
+        return subject, repository.enterprises_at(session, park_code=park.code)
     if principal.role is not Role.ADMIN:
         raise Forbidden("the district inventory breaks the district down by enterprise: admin only")
-    return Subject(Level.DISTRICT, None, DISTRICT_NAME)
+    return Subject(Level.DISTRICT, None, DISTRICT_NAME), repository.enterprises_at(session)
 
 
 def build_inventory(
@@ -187,8 +201,7 @@ def build_inventory(
         Outside the caller's scope (404 / 403).
     """
     check_query(query, today)
-    subject = resolve_subject(session, principal, query)
-    enterprises = repository.enterprises_at(session, uscc=subject.uscc, park_code=subject.park_code)
+    subject, enterprises = resolve_subject(session, principal, query)
     scope = repository.Scope(
         year=query.year,
         month=query.month,
@@ -197,19 +210,18 @@ def build_inventory(
         as_of=query.as_of,
     )
     by_region = len(set(enterprises.region)) > 1
-    with repository.paused_cycle_collection():
-        enterprise_sums, month_sums = repository.activity_sums(session, scope, by_region=by_region)
-        return assemble(
-            subject,
-            query,
-            enterprises,
-            enterprise_sums,
-            month_sums,
-            repository.reported_months(session, scope),
-            factors or load_factor_set(),
-            today=today,
-            now=now or datetime.now(UTC),
-        )
+    enterprise_sums, month_sums = repository.activity_sums(session, scope, by_region=by_region)
+    return assemble(
+        subject,
+        query,
+        enterprises,
+        enterprise_sums,
+        month_sums,
+        repository.reported_months(session, scope),
+        factors or load_factor_set(),
+        today=today,
+        now=now or datetime.now(UTC),
+    )
 
 
 def _item_codes(items: Sequence[str]) -> npt.NDArray[np.int64]:

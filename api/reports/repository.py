@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sqlalchemy import Connection, CursorResult, Select, func, insert, select
+from sqlalchemy import BindParameter, Connection, CursorResult, Select, func, insert, select
 from sqlmodel import Session
 
 from api.models import Enterprise, ReportLine, ReportMonth, ReportMonthItem, ReportRevision
@@ -649,13 +649,19 @@ def read_month(
 # --- aggregates for inventories, targets and checks --------------------------------------------
 
 
-def latest_heads(*, period_from: str, period_to: str, as_of: datetime | None) -> Select[Any]:
+def latest_heads(
+    *,
+    period_from: str | BindParameter[Any],
+    period_to: str | BindParameter[Any],
+    as_of: datetime | BindParameter[Any] | None,
+) -> Select[Any]:
     """The revision that counts for each month in ``[period_from, period_to]`` (``YYYY-MM``).
 
     A SELECT of ``enterprise_id``, ``period`` and ``revision_id``, one row per reported month:
     the month's latest revision (from its head row), or with ``as_of`` (aware) the latest
     revision submitted at or before that instant. Use it as a subquery and join
-    ``report_lines`` on ``revision_id``.
+    ``report_lines`` on ``revision_id``. The bounds may be bound parameters, so that one
+    statement serves every period.
     """
     if as_of is None:
         return select(
@@ -691,9 +697,6 @@ def latest_heads(*, period_from: str, period_to: str, as_of: datetime | None) ->
     )
 
 
-_latest_heads = latest_heads  # the former private name, still imported by api.inventory
-
-
 def months_from_to(period_from: str, period_to: str) -> list[str]:
     """Every month (``YYYY-MM``) from ``period_from`` to ``period_to`` inclusive."""
     first, last = (parse_period(p, allow_future=True) for p in (period_from, period_to))
@@ -707,9 +710,13 @@ def latest_items(*, period_from: str, period_to: str) -> Select[Any]:
     month, section, item and canonical unit. The months are listed (``period IN (...)``) rather
     than bounded, so that one enterprise's months are found by seeks on the primary key.
     """
-    return select(*(items_t.c[c] for c in LATEST_ITEM_COLUMNS)).where(
-        items_t.c.period.in_(months_from_to(period_from, period_to))
-    )
+    return latest_items_of(months_from_to(period_from, period_to))
+
+
+def latest_items_of(periods: Sequence[str] | BindParameter[Any]) -> Select[Any]:
+    """:func:`latest_items` of listed months, or of an expanding bound parameter that lists
+    them when the statement runs (``bindparam("periods", expanding=True)``)."""
+    return select(*(items_t.c[c] for c in LATEST_ITEM_COLUMNS)).where(items_t.c.period.in_(periods))
 
 
 def _scoped(stmt: Select[Any], usccs: Sequence[str] | None, park_code: str | None) -> Select[Any]:
