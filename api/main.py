@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -19,6 +20,7 @@ from api.openapi import Problem
 from api.registry.router import router as registry_router
 from api.routers import ROUTERS
 from api.settings import Settings, get_settings
+from factors import load_factor_set
 
 BATCH_PATHS = ("/api/v1/reports/batch",)
 
@@ -38,6 +40,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # What exists once the application is up (modules, the factor library, the app)
+        # lives as long as the process: out of the collector's sight, a full collection no
+        # longer scans it (about 200,000 objects: 0.1 s, a pause every few hundred requests).
+        load_factor_set()  # read and validated once, before the first inventory asks
+        gc.collect()
+        gc.freeze()
         yield
         engine.dispose()
 
