@@ -15,17 +15,19 @@ separate process on a free port, and drives it with this mix:
 The client is a minimal keep-alive HTTP/1.1 client on asyncio streams (httpx alone costs
 about 2 ms of CPU a request, which would cap the client below the target on two cores).
 
-Each backend gets two runs of ``--seconds``: a closed loop (``--concurrency`` users, each
-sending its next request when the last is answered: the capacity), then an open loop at
-``--rate`` requests/s (default 500, the target): request i is due at i / rate seconds and
-its latency counts from then, so a server falling behind shows as latency rather than as
-fewer requests sent. Each run prints requests per second, p50/p90/p99 latency overall and per
-kind of request, errors, and the CPU time the server processes, PostgreSQL and the client
-spent per request (from /proc), which is what decides throughput on a small machine. The
-first line times a fixed pure-Python loop, to compare figures between machines.
+After ``--warmup`` seconds of unreported load (each worker's first requests build statements,
+fill caches and open connections), each backend gets two runs of ``--seconds``: a closed
+loop (``--concurrency`` users, each sending its next request when the last is answered: the
+capacity), then an open loop at ``--rate`` requests/s (default 500, the target): request i
+is due at i / rate seconds and its latency counts from then, so a server falling behind
+shows as latency rather than as fewer requests sent. Each run prints requests per second,
+p50/p90/p99 latency overall and per kind of request, errors, and the CPU time the server
+processes, PostgreSQL and the client spent per request (from /proc), which is what decides
+throughput on a small machine. The first line times a fixed pure-Python loop, to compare
+figures between machines.
 
 Run: ``.venv/bin/python -m bench.load [--seconds 20] [--rate 500] [--concurrency 32]
-[--workers 2] [--serial N] [--no-capacity] [--sqlite-only | --postgres-only]``
+[--workers 3] [--warmup 5] [--serial N] [--no-capacity] [--sqlite-only | --postgres-only]``
 """
 
 from __future__ import annotations
@@ -181,7 +183,10 @@ def server(url: str, workers: int, log: Path) -> Iterator[tuple[str, int]]:
         deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                # Every worker listening (each binds the port itself), so that the clients'
+                # connections are spread over all of them.
+                ready = httpx.get(f"{base}/health", timeout=1).status_code == 200
+                if ready and _listeners(port) >= workers:
                     break
             except httpx.TransportError:
                 pass
@@ -196,6 +201,15 @@ def server(url: str, workers: int, log: Path) -> Iterator[tuple[str, int]]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def _listeners(port: int) -> int:
+    """Sockets listening on ``port`` (IPv4, from /proc/net/tcp)."""
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        count += state == "0A" and int(local.rsplit(":", 1)[1], 16) == port
+    return count
 
 
 def month_body(rng: random.Random) -> dict[str, Any]:
@@ -508,13 +522,22 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--requests", type=int, default=50_000, help="stop after this many")
     parser.add_argument("--concurrency", type=int, default=32, help="simultaneous clients")
-    parser.add_argument("--workers", type=int, default=2, help="carbon serve --workers")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=3,
+        help="carbon serve --workers (3 on two cores: a worker waiting on the database leaves "
+        "its core to the others)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--rate",
         type=float,
         default=TARGET_RPS,
         help="offered requests/s of the open-loop run (on a fixed schedule); 0: no such run",
+    )
+    parser.add_argument(
+        "--warmup", type=float, default=5.0, help="seconds of unreported load first"
     )
     parser.add_argument(
         "--no-capacity",
@@ -551,6 +574,18 @@ def main() -> int:
             with server(url, args.workers, Path(tmp) / "serve.log") as (base, pid):
                 if args.serial:
                     asyncio.run(serial(base, district, count=args.serial, seed=args.seed))
+                # Warm-up, not reported: each worker's first requests build statements,
+                # fill caches and open connections.
+                asyncio.run(
+                    drive(
+                        base,
+                        district,
+                        seconds=args.warmup,
+                        max_requests=args.requests,
+                        concurrency=args.concurrency,
+                        seed=args.seed + 1,
+                    )
+                )
                 if not args.no_capacity:
                     summary = measured_run(base, pid, backend, district, args, 0.0)
                     failed |= summary["errors"] > 0
