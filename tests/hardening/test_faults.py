@@ -322,7 +322,8 @@ def _terminate_all(url: str) -> int:
 @needs_postgres
 def test_the_service_recovers_when_every_database_connection_is_cut(tmp_path: Path) -> None:
     """pg_terminate_backend on every session of the service's database, twice, while it
-    serves: the following requests all succeed (pool_pre_ping replaces the dead connections)."""
+    serves: the following requests all succeed (a pooled connection whose backend is gone
+    is replaced when it is checked out: api.db._check_alive)."""
     with fresh_database("postgresql", tmp_path) as url:
         engine = make_engine(url)
         try:
