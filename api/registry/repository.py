@@ -14,9 +14,13 @@ from api.auth.principal import Principal, Role
 from api.db import reading
 from api.models import Enterprise, Park
 
+# Statements of the lookups on every request: built once, values bound.
+_ENTERPRISE_BY_USCC = select(Enterprise).where(Enterprise.uscc == bindparam("uscc"))
+_PARK_BY_CODE = select(Park).where(Park.code == bindparam("code"))
+
 
 def get_park(session: Session, code: str) -> Park | None:
-    return session.exec(select(Park).where(Park.code == code)).first()
+    return session.exec(_PARK_BY_CODE, params={"code": code}).first()
 
 
 def list_parks(session: Session, principal: Principal) -> Sequence[tuple[Park, int]]:
@@ -45,7 +49,8 @@ def count_enterprises(session: Session, park_code: str) -> int:
 
 
 def get_enterprise(session: Session, uscc: str) -> Enterprise | None:
-    return session.exec(select(Enterprise).where(Enterprise.uscc == uscc)).first()
+    """The enterprise ``uscc`` (one statement for every call: built and compiled once)."""
+    return session.exec(_ENTERPRISE_BY_USCC, params={"uscc": uscc}).first()
 
 
 def list_enterprises(
