@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import functools
 import inspect
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -95,10 +98,18 @@ def _run_and_end(handler: Callable[..., Any], arguments: dict[str, Any]) -> Any:
     return result
 
 
+#: The threads that run handlers (as many as anyio's default pool). Handing work to a plain
+#: executor costs less than anyio's ``to_thread`` (no capacity limiter, no task machinery):
+#: 6-8 % of the server CPU of a light GET, measured on a live server.
+_HANDLERS = ThreadPoolExecutor(max_workers=40, thread_name_prefix="handler")
+
+
 def _in_one_hop(handler: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(handler)
     async def run(**arguments: Any) -> Any:
-        return await run_in_threadpool(_run_and_end, handler, arguments)
+        # In a copy of the request's context, as run_in_threadpool would.
+        call = functools.partial(contextvars.copy_context().run, _run_and_end, handler, arguments)
+        return await asyncio.get_running_loop().run_in_executor(_HANDLERS, call)
 
     return run
 
