@@ -263,6 +263,21 @@ def request_for(kind: str, d: District, rng: random.Random) -> tuple[str, str, d
     return "GET", "/api/v1/enterprises", {"headers": admin, "params": {"limit": 100}}
 
 
+def wire_request(
+    kind: str, d: District, rng: random.Random
+) -> tuple[str, str, dict[str, str], bytes | None]:
+    """:func:`request_for` as the client sends it: the query in the path, the body as JSON."""
+    method, url, kw = request_for(kind, d, rng)
+    headers = dict(kw.get("headers", {}))
+    if kw.get("params"):
+        url += "?" + urlencode(kw["params"])
+    body = None
+    if "json" in kw:
+        body = json.dumps(kw["json"]).encode()
+        headers["Content-Type"] = "application/json"
+    return method, url, headers, body
+
+
 async def drive(
     base: str,
     d: District,
@@ -302,14 +317,7 @@ async def drive(
             if due is not None:
                 await asyncio.sleep(max(0.0, due - time.perf_counter()))
             kind = rng.choices(kinds, weights)[0]
-            method, url, kw = request_for(kind, d, rng)
-            headers = dict(kw.get("headers", {}))
-            if kw.get("params"):
-                url += "?" + urlencode(kw["params"])
-            body = None
-            if "json" in kw:
-                body = json.dumps(kw["json"]).encode()
-                headers["Content-Type"] = "application/json"
+            method, url, headers, body = wire_request(kind, d, rng)
             t0 = due if due is not None else time.perf_counter()
             try:
                 status, data = await conn.request(method, url, headers, body)
@@ -379,14 +387,7 @@ async def serial(base: str, d: District, *, count: int, seed: int) -> None:
     for kind, _ in MIX:
         times = []
         for _ in range(count):
-            method, url, kw = request_for(kind, d, rng)
-            headers = dict(kw.get("headers", {}))
-            if kw.get("params"):
-                url += "?" + urlencode(kw["params"])
-            body = None
-            if "json" in kw:
-                body = json.dumps(kw["json"]).encode()
-                headers["Content-Type"] = "application/json"
+            method, url, headers, body = wire_request(kind, d, rng)
             t0 = time.perf_counter()
             status, data = await conn.request(method, url, headers, body)
             times.append(time.perf_counter() - t0)
