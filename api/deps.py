@@ -6,13 +6,15 @@ import asyncio
 import contextvars
 import functools
 import inspect
-from collections.abc import AsyncIterator, Callable
+import typing
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -22,79 +24,43 @@ from api.db import ReadSession
 from api.errors import Forbidden, TooManyRequests, Unauthorized
 from api.settings import Settings
 
-
-def _finish(session: Session, commit: bool) -> None:
-    try:
-        if commit:
-            session.commit()
-        else:
-            session.rollback()
-    finally:
-        session.close()
-
-
 READ_METHODS = frozenset({"GET", "HEAD"})
 """Methods whose handlers only read: their session runs in autocommit (see :func:`get_session`)."""
 
 
-_ENDED = "ended"
-"""Key of ``Session.info`` set once :class:`OneHopRoute` has committed or rolled back."""
-
-
-async def get_session(request: Request) -> AsyncIterator[Session]:
-    """One session per request.
+async def get_session(request: Request) -> Session:
+    """The request's session, which :class:`OneHopRoute` ends when the handler returns.
 
     A GET reads on an autocommit connection (``app.state.read_engine``): there is no
-    transaction to end, so the session is closed on the event loop without a round trip to
-    the database or a hop to a worker thread. (PostgreSQL runs READ COMMITTED, where each
-    statement of a transaction sees its own snapshot anyway.) Other methods write in one
-    transaction, committed when the handler returns and rolled back if it raises, before the
-    answer goes out: by :class:`OneHopRoute` in the handler's own worker-thread call, or
-    here in the thread pool. (The dependencies here are ``async`` so that a request does
-    not hop to a worker thread for each of them.)
+    transaction to end, and closing the session costs no round trip to the database.
+    (PostgreSQL runs READ COMMITTED, where each statement of a transaction sees its own
+    snapshot anyway.) Other methods write in one transaction, committed when the handler
+    returns and rolled back if it raises, before the answer goes out, in the handler's own
+    worker-thread call. A session connects on its first statement: one whose handler never
+    runs (a parameter or the token was refused) holds nothing to release. (``async``, and no
+    ``yield``: resolving it costs neither a hop to a worker thread nor an exit stack.)
     """
+    state = request.app.state
     if request.method in READ_METHODS:
-        read = ReadSession(request.app.state.read_engine, expire_on_commit=False)
-        try:
-            yield read
-        finally:
-            read.close()
-        return
-    session = Session(request.app.state.engine, expire_on_commit=False)
-    try:
-        yield session
-    except BaseException:
-        if session.info.get(_ENDED):
-            session.close()
-        else:
-            await run_in_threadpool(_finish, session, False)
-        raise
-    if session.info.get(_ENDED):
-        session.close()  # committed: no connection left, no I/O
-    else:
-        await run_in_threadpool(_finish, session, True)
+        return ReadSession(state.read_engine, expire_on_commit=False)
+    return Session(state.engine, expire_on_commit=False)
 
 
 def _run_and_end(handler: Callable[..., Any], arguments: dict[str, Any]) -> Any:
-    """Run ``handler``, then commit its write session (roll it back if it raised)."""
-    session = next(
-        (
-            v
-            for v in arguments.values()
-            if isinstance(v, Session) and not isinstance(v, ReadSession)
-        ),
-        None,
-    )
+    """Run ``handler``, then commit its write session (roll it back if it raised) and close
+    the session."""
+    session = next((v for v in arguments.values() if isinstance(v, Session)), None)
     if session is None:
         return handler(**arguments)
     try:
         result = handler(**arguments)
+        if not isinstance(session, ReadSession):
+            session.commit()
     except BaseException:
         session.rollback()
-        session.info[_ENDED] = True
         raise
-    session.commit()
-    session.info[_ENDED] = True
+    finally:
+        session.close()
     return result
 
 
@@ -115,13 +81,17 @@ def _in_one_hop(handler: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class OneHopRoute(APIRoute):
-    """A route whose plain (``def``) handler costs one thread-pool hop instead of three.
+    """A route whose plain (``def``) handler costs one thread-pool hop, and which ends the
+    request's session.
 
-    FastAPI runs such a handler in the thread pool, validates its answer in the thread pool
-    again, and the session dependency commits in a third hop. This route wraps the handler
-    in a coroutine that makes one hop: the handler, then the commit (or rollback) of the
-    session it was given. The answer is then validated on the event loop, like a
-    coroutine's. Handlers must not leave ORM attributes to be loaded after they return.
+    FastAPI would run such a handler in the thread pool and validate its answer in the
+    thread pool again, and a session dependency with ``yield`` would end the session in a
+    third hop, after an exit stack on the event loop. This route wraps the handler in a
+    coroutine that makes one hop: the handler, then the commit (or rollback) and close of
+    the session it was given (:func:`get_session`), before the answer goes out. The answer
+    is then validated on the event loop, like a coroutine's. Handlers must not leave ORM
+    attributes to be loaded after they return. A coroutine handler gets no session (nothing
+    would end it): it is refused when the route is built.
     Use it with ``APIRouter(route_class=OneHopRoute)``.
     """
 
@@ -132,12 +102,21 @@ class OneHopRoute(APIRoute):
             or inspect.isasyncgenfunction(endpoint)
         ):
             endpoint = _in_one_hop(endpoint)
+        elif _takes_session(endpoint):
+            raise TypeError(f"{endpoint.__qualname__}: only a plain (def) handler takes a session")
         super().__init__(path, endpoint, **kwargs)
 
 
-# scope="function": the session ends before the answer is sent (a dependency with ``yield``
-# would otherwise end after it, and a client could read before the commit).
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+def _takes_session(endpoint: Callable[..., Any]) -> bool:
+    hints = typing.get_type_hints(endpoint, include_extras=True)
+    return any(
+        getattr(meta, "dependency", None) is get_session
+        for hint in hints.values()
+        for meta in getattr(hint, "__metadata__", ())
+    )
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
 
 MAX_INT = 2**31 - 1
 """The largest id, offset or count a parameter may take: the databases' ``integer``. Every
@@ -156,7 +135,6 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 async def get_principal(
     request: Request,
-    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """The principal behind the request's bearer token; 401 when missing or bad.
@@ -173,12 +151,18 @@ async def get_principal(
     principal = cache.get(credentials.credentials)
     if principal is not None:
         return principal
-    principal = await run_in_threadpool(verify_token, session, credentials.credentials)
+    engine = request.app.state.read_engine
+    principal = await run_in_threadpool(_verify, engine, credentials.credentials)
     if principal is None:
         limiter.record(client)
         raise Unauthorized("invalid or revoked token")
     cache.put(credentials.credentials, principal)
     return principal
+
+
+def _verify(engine: Engine, token: str) -> Principal | None:
+    with ReadSession(engine) as session:
+        return verify_token(session, token)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

@@ -1,0 +1,120 @@
+"""The request session's life: what OneHopRoute commits, rolls back and closes, and when."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import APIRouter, FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlmodel import SQLModel
+
+from api.auth.ratelimit import FailureLimiter
+from api.auth.tokens import PrincipalCache
+from api.db import ReadSession, make_engine
+from api.deps import CurrentPrincipal, OneHopRoute, SessionDep
+from api.errors import install_error_handlers
+from api.models import Park
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'sessions.db'}")
+    SQLModel.metadata.create_all(engine)  # the token lookup reads api_tokens
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE notes (body TEXT NOT NULL)"))
+    yield engine
+    engine.dispose()
+
+
+def _notes(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return [r[0] for r in conn.execute(text("SELECT body FROM notes ORDER BY body"))]
+
+
+@pytest.fixture
+def client(engine: Engine) -> Iterator[TestClient]:
+    router = APIRouter(route_class=OneHopRoute)
+
+    @router.post("/notes/{body}")
+    def add(body: str, session: SessionDep) -> dict[str, object]:
+        session.execute(text("INSERT INTO notes (body) VALUES (:b)"), {"b": body})
+        if body == "fail":
+            raise RuntimeError("after writing")
+        # Committed before the answer goes out: another connection sees it now.
+        return {"kind": type(session).__name__}
+
+    @router.get("/notes")
+    def read(session: SessionDep) -> dict[str, object]:
+        rows = session.execute(text("SELECT body FROM notes ORDER BY body")).all()
+        return {"kind": type(session).__name__, "notes": [r[0] for r in rows]}
+
+    @router.get("/write-in-a-get")
+    def write_in_a_get(session: SessionDep) -> None:
+        session.add(Park(code="X", name="X"))
+        session.flush()  # refused before any SQL is sent
+
+    @router.get("/private")
+    def private(session: SessionDep, _: CurrentPrincipal) -> None:
+        session.execute(text("SELECT 1"))
+
+    app = FastAPI()
+    app.state.engine = engine
+    app.state.read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+    app.state.auth_limiter = FailureLimiter(100)
+    app.state.principals = PrincipalCache(30)
+    install_error_handlers(app)
+    app.include_router(router)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def test_a_write_is_committed_before_its_answer_and_every_connection_is_returned(
+    client: TestClient, engine: Engine
+) -> None:
+    r = client.post("/notes/first")
+    assert r.status_code == 200 and r.json() == {"kind": "Session"}
+    assert _notes(engine) == ["first"]
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+def test_a_handler_that_raises_leaves_nothing_written(client: TestClient, engine: Engine) -> None:
+    assert client.post("/notes/fail").status_code == 500
+    assert _notes(engine) == []
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+def test_a_get_reads_in_a_read_session(client: TestClient, engine: Engine) -> None:
+    client.post("/notes/a")
+    r = client.get("/notes")
+    assert r.json() == {"kind": "ReadSession", "notes": ["a"]}
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+def test_a_get_cannot_write(client: TestClient, engine: Engine) -> None:
+    with ReadSession(engine) as session, pytest.raises(RuntimeError, match="does not write"):
+        session.add(Park(code="X", name="X"))
+        session.flush()
+    assert client.get("/write-in-a-get").status_code == 500
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+def test_a_request_refused_before_its_handler_holds_no_connection(
+    client: TestClient, engine: Engine
+) -> None:
+    assert client.get("/private").status_code == 401  # no bearer token
+    bad = {"Authorization": "Bearer ck_000000000000_nope"}
+    assert client.get("/private", headers=bad).status_code == 401  # looked up, not found
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+def test_a_coroutine_handler_cannot_take_a_session() -> None:
+    router = APIRouter(route_class=OneHopRoute)
+
+    async def handler(session: SessionDep) -> None:
+        return None
+
+    with pytest.raises(TypeError, match="only a plain"):
+        router.add_api_route("/x", handler)
