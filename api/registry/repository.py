@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, Select, bindparam, func
+from sqlalchemy import Boolean, Connection, Integer, Select, bindparam, func
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -93,6 +93,13 @@ ENTERPRISE_OUT = (
 """The columns of :class:`~api.registry.schemas.EnterpriseOut`, in its order."""
 
 _ONE_ENTERPRISE = core_select(*ENTERPRISE_OUT).where(_E.c.uscc == bindparam("uscc"))
+_SCOPE = core_select(_E.c.id, _E.c.uscc, _E.c.park_code).where(_E.c.uscc == bindparam("uscc"))
+
+
+def enterprise_scope(conn: Connection, uscc: str) -> tuple[int, str, str | None] | None:
+    """The id, USCC and park of enterprise ``uscc``: what scoping a request to it needs."""
+    row = conn.execute(_SCOPE, {"uscc": uscc}).first()
+    return None if row is None else (row[0], row[1], row[2])
 
 
 def _dicts(session: Session, stmt: Select[Any], params: dict[str, Any]) -> list[dict[str, Any]]:

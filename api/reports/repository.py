@@ -617,7 +617,7 @@ def _grouped(rows: list[tuple[Any, ...]]) -> list[tuple[dict[str, Any], list[tup
 
 
 def read_latest(
-    session: Session,
+    conn: Connection,
     enterprise_id: int,
     *,
     period_from: str | None = None,
@@ -630,19 +630,19 @@ def read_latest(
     """
     first = "" if period_from is None else period_from
     last = "~" if period_to is None else period_to  # after every digit
-    rows = _fetch(session.connection(), _READ_LATEST, (enterprise_id, first, last))
+    rows = _fetch(conn, _READ_LATEST, (enterprise_id, first, last))
     return _grouped(rows)
 
 
 def read_month(
-    session: Session, enterprise_id: int, period: str, revision: int | None = None
+    conn: Connection, enterprise_id: int, period: str, revision: int | None = None
 ) -> list[tuple[dict[str, Any], list[tuple[Any, ...]]]]:
     """Every revision of a month, oldest first (or the one numbered ``revision``), as
     :func:`read_latest` gives them."""
     if revision is None:
-        rows = _fetch(session.connection(), _READ_ALL, (enterprise_id, period))
+        rows = _fetch(conn, _READ_ALL, (enterprise_id, period))
     else:
-        rows = _fetch(session.connection(), _READ_ONE, (enterprise_id, period, revision))
+        rows = _fetch(conn, _READ_ONE, (enterprise_id, period, revision))
     return _grouped(rows)
 
 

@@ -33,6 +33,7 @@ from api.reports.schemas import (
     ReportIn,
     ReportOut,
 )
+from api.responses import json_answer
 
 router = APIRouter(prefix="/api/v1", tags=["reports"], route_class=OneHopRoute)
 
@@ -86,8 +87,8 @@ def put_report(
 )
 def get_report(
     uscc: USCC, period: PERIOD, session: SessionDep, principal: CurrentPrincipal
-) -> ReportOut:
-    return service.read_latest(session, principal, uscc, period)
+) -> Response:
+    return json_answer(service.read_latest(session, principal, uscc, period))
 
 
 @router.get(
@@ -98,8 +99,8 @@ def get_report(
 )
 def list_revisions(
     uscc: USCC, period: PERIOD, session: SessionDep, principal: CurrentPrincipal
-) -> list[ReportOut]:
-    return service.read_revisions(session, principal, uscc, period)
+) -> Response:
+    return json_answer(service.read_revisions(session, principal, uscc, period))
 
 
 @router.get(
@@ -114,8 +115,8 @@ def get_revision(
     revision: Annotated[int, Path(ge=1, le=MAX_INT, description="Revision number, from 1")],
     session: SessionDep,
     principal: CurrentPrincipal,
-) -> ReportOut:
-    return service.read_revision(session, principal, uscc, period, revision)
+) -> Response:
+    return json_answer(service.read_revision(session, principal, uscc, period, revision))
 
 
 @router.get(
@@ -134,9 +135,9 @@ def list_reports(
     period_to: Annotated[
         str | None, Query(alias="to", description="Last month, YYYY-MM", examples=["2024-12"])
     ] = None,
-) -> list[ReportOut]:
+) -> Response:
     """Months with no report are left out; each month appears once, with its latest revision."""
-    return service.read_range(session, principal, uscc, period_from, period_to)
+    return json_answer(service.read_range(session, principal, uscc, period_from, period_to))
 
 
 # --- batch ------------------------------------------------------------------------------------

@@ -20,10 +20,11 @@ import pandas as pd
 from sqlmodel import Session
 
 from api.auth.principal import Principal
+from api.db import reading
 from api.errors import Forbidden
 from api.models import Enterprise
 from api.registry.repository import list_enterprises
-from api.registry.service import read_enterprise
+from api.registry.service import read_enterprise, scoped_enterprise
 from api.reports import repository
 from api.reports.parsing import ECONOMICS_ITEMS, ITEM_FIELD, Lines, Parsed, fail, parse_put
 from api.reports.quality import ANOMALY_COLUMNS, find_anomalies, months_due
@@ -276,7 +277,7 @@ def submit_report(
         "batch_id": None,
     }
     columns = [written.lines[c] for c in repository.READ_LINE_COLUMNS]
-    return _report_out(ent.uscc, head, list(zip(*columns, strict=True)))
+    return ReportOut.model_validate(report_answer(ent.uscc, head, list(zip(*columns, strict=True))))
 
 
 def import_batch(session: Session, principal: Principal, parsed: Parsed, *, today: date) -> Stored:
@@ -308,11 +309,11 @@ def import_batch(session: Session, principal: Principal, parsed: Parsed, *, toda
 _WASTE = len(WASTE_COLUMNS)
 
 
-def _report_out(uscc: str, head: dict[str, Any], lines: list[tuple[Any, ...]]) -> ReportOut:
-    """A revision as answered: ``head`` holds :data:`repository.READ_REPORT_COLUMNS`, each
-    line :data:`repository.READ_LINE_COLUMNS`, in the order sent within each section.
-
-    The answer is built as plain dicts and validated in one pass.
+def report_answer(uscc: str, head: dict[str, Any], lines: list[tuple[Any, ...]]) -> dict[str, Any]:
+    """A revision as answered, the fields of :class:`ReportOut` in its order: ``head`` holds
+    :data:`repository.READ_REPORT_COLUMNS`, each line :data:`repository.READ_LINE_COLUMNS`,
+    in the order sent within each section. Built from the service's own rows, whose types
+    are the answer's, so it goes out without being validated again (:func:`json_answer`).
     """
     sections: dict[str, list[dict[str, Any]]] = {
         "energy": [],
@@ -330,9 +331,8 @@ def _report_out(uscc: str, head: dict[str, Any], lines: list[tuple[Any, ...]]) -
                 "canonical_unit": cu,
             }
         elif section == "solid_waste":
-            line = dict(zip(WASTE_COLUMNS, waste[:_WASTE], strict=True))
-            line["category"] = item
-            line["unit"] = unit
+            line: dict[str, Any] = {"category": item, "unit": unit}
+            line.update(zip(WASTE_COLUMNS, waste[:_WASTE], strict=True))
             line["canonical_quantity"] = cq
             line["canonical_unit"] = cu
             line["canonical"] = dict(zip(WASTE_COLUMNS, waste[_WASTE:], strict=True))
@@ -347,14 +347,12 @@ def _report_out(uscc: str, head: dict[str, Any], lines: list[tuple[Any, ...]]) -
                     "canonical_unit": cu,
                 }
             )
-    return ReportOut.model_validate(
-        {
-            "uscc": uscc,
-            **head,
-            **sections,
-            "economics": {k: economics.get(k) for k in ECONOMICS_ITEMS},
-        }
-    )
+    return {
+        "uscc": uscc,
+        **head,
+        **sections,
+        "economics": {k: economics.get(k) for k in ECONOMICS_ITEMS},
+    }
 
 
 def _query_period(text: str, name: str) -> str:
@@ -364,44 +362,42 @@ def _query_period(text: str, name: str) -> str:
         raise InvalidPeriodError(exc.msg, ("query" if name != "period" else "path", name)) from None
 
 
-def _enterprise(session: Session, principal: Principal, uscc: str) -> Enterprise:
-    ent = read_enterprise(session, principal, uscc)
-    assert ent.id is not None
-    return ent
-
-
-def read_latest(session: Session, principal: Principal, uscc: str, period: str) -> ReportOut:
-    """The latest revision of a month; 404 if the month has none or is outside the scope."""
-    ent = _enterprise(session, principal, uscc)
-    month = _query_period(period, "period")
-    found = repository.read_latest(session, int(ent.id or 0), period_from=month, period_to=month)
+def read_latest(session: Session, principal: Principal, uscc: str, period: str) -> dict[str, Any]:
+    """The latest revision of a month (:func:`report_answer`); 404 if the month has none or
+    the enterprise is outside the scope."""
+    with reading(session) as conn:
+        ent_id, ent_uscc = scoped_enterprise(conn, principal, uscc)
+        month = _query_period(period, "period")
+        found = repository.read_latest(conn, ent_id, period_from=month, period_to=month)
     if not found:
-        raise NotFound(f"{ent.uscc} has no report for {month}")
-    return _report_out(ent.uscc, *found[0])
+        raise NotFound(f"{ent_uscc} has no report for {month}")
+    return report_answer(ent_uscc, *found[0])
 
 
 def read_revisions(
     session: Session, principal: Principal, uscc: str, period: str
-) -> list[ReportOut]:
+) -> list[dict[str, Any]]:
     """Every revision of a month, oldest first; 404 if there is none."""
-    ent = _enterprise(session, principal, uscc)
-    month = _query_period(period, "period")
-    found = repository.read_month(session, int(ent.id or 0), month)
+    with reading(session) as conn:
+        ent_id, ent_uscc = scoped_enterprise(conn, principal, uscc)
+        month = _query_period(period, "period")
+        found = repository.read_month(conn, ent_id, month)
     if not found:
-        raise NotFound(f"{ent.uscc} has no report for {month}")
-    return [_report_out(ent.uscc, head, lines) for head, lines in found]
+        raise NotFound(f"{ent_uscc} has no report for {month}")
+    return [report_answer(ent_uscc, head, lines) for head, lines in found]
 
 
 def read_revision(
     session: Session, principal: Principal, uscc: str, period: str, revision: int
-) -> ReportOut:
+) -> dict[str, Any]:
     """One revision of a month, exactly as it was stored."""
-    ent = _enterprise(session, principal, uscc)
-    month = _query_period(period, "period")
-    found = repository.read_month(session, int(ent.id or 0), month, revision)
+    with reading(session) as conn:
+        ent_id, ent_uscc = scoped_enterprise(conn, principal, uscc)
+        month = _query_period(period, "period")
+        found = repository.read_month(conn, ent_id, month, revision)
     if not found:
-        raise NotFound(f"{ent.uscc} has no revision {revision} for {month}")
-    return _report_out(ent.uscc, *found[0])
+        raise NotFound(f"{ent_uscc} has no revision {revision} for {month}")
+    return report_answer(ent_uscc, *found[0])
 
 
 def read_range(
@@ -410,15 +406,16 @@ def read_range(
     uscc: str,
     period_from: str | None,
     period_to: str | None,
-) -> list[ReportOut]:
+) -> list[dict[str, Any]]:
     """The latest revision of each reported month in ``[period_from, period_to]``, by month."""
-    ent = _enterprise(session, principal, uscc)
-    first = _query_period(period_from, "from") if period_from is not None else None
-    last = _query_period(period_to, "to") if period_to is not None else None
-    if first is not None and last is not None and first > last:  # YYYY-MM sorts as text
-        raise InvalidPeriodError(f"from ({first}) is after to ({last})", ("query", "from"))
-    found = repository.read_latest(session, int(ent.id or 0), period_from=first, period_to=last)
-    return [_report_out(ent.uscc, head, lines) for head, lines in found]
+    with reading(session) as conn:
+        ent_id, ent_uscc = scoped_enterprise(conn, principal, uscc)
+        first = _query_period(period_from, "from") if period_from is not None else None
+        last = _query_period(period_to, "to") if period_to is not None else None
+        if first is not None and last is not None and first > last:  # YYYY-MM sorts as text
+            raise InvalidPeriodError(f"from ({first}) is after to ({last})", ("query", "from"))
+        found = repository.read_latest(conn, ent_id, period_from=first, period_to=last)
+    return [report_answer(ent_uscc, head, lines) for head, lines in found]
 
 
 # --- data quality -----------------------------------------------------------------------------
@@ -465,7 +462,7 @@ def enterprise_quality(
     session: Session, principal: Principal, uscc: str, year: int, *, today: date
 ) -> DataQualityOut:
     """Missing and anomalous months of one enterprise's year."""
-    return _quality(session, [_enterprise(session, principal, uscc)], year, today)[0]
+    return _quality(session, [read_enterprise(session, principal, uscc)], year, today)[0]
 
 
 def district_quality(

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select
 
 from api.clock import district_today
 from api.models import ReportLine, ReportMonth, ReportRevision
-from api.reports.schemas import EXAMPLE_BODY
+from api.reports.schemas import EXAMPLE_BODY, ReportOut
 from api.settings import Settings
 from carbon.periods import Period
 from tests.world import World
@@ -210,6 +210,31 @@ def test_range_lists_the_latest_revision_of_each_month(client: TestClient, world
     assert r.status_code == 422 and ["query", "from"] in [e["loc"] for e in r.json()["errors"]]
     r = client.get(f"{base}?from=2024-3", headers=world.headers("ent_a"))
     assert r.status_code == 422 and ["query", "from"] in [e["loc"] for e in r.json()["errors"]]
+
+
+def test_read_answers_are_what_the_response_model_gives(client: TestClient, world: World) -> None:
+    """Reads are written straight from the stored rows; PUT answers through ``ReportOut``.
+    Every section of a full month reads back as the model would serialise it, and as the
+    PUT answered (the same revision, the same lines)."""
+    body = copy.deepcopy(EXAMPLE_BODY)
+    body["solid_waste"] = [WASTE]
+    body["production"] = [{"product": "primary_aluminium", "quantity": 2, "unit": "万吨"}]
+    written = put(client, world, body)
+    assert written.status_code == 201
+    base = url(world)
+    headers = world.headers("ent_a")
+    reads = [
+        client.get(base, headers=headers).json(),
+        client.get(f"{base}/revisions/1", headers=headers).json(),
+        *client.get(f"{base}/revisions", headers=headers).json(),
+        *client.get(f"{url(world, '')[:-1]}?from=2024-05&to=2024-05", headers=headers).json(),
+    ]
+    assert len(reads) == 4
+    for answer in reads:
+        assert list(answer) == list(ReportOut.model_fields)
+        assert ReportOut.model_validate(answer).model_dump(mode="json") == answer
+        assert answer == written.json()
+    assert reads[0]["solid_waste"][0]["canonical"]["generated"] == WASTE["generated"]
 
 
 def test_a_month_without_reports_is_404(client: TestClient, world: World) -> None:
