@@ -64,10 +64,29 @@ def _run_and_end(handler: Callable[..., Any], arguments: dict[str, Any]) -> Any:
     return result
 
 
-#: The threads that run handlers (as many as anyio's default pool). Handing work to a plain
-#: executor costs less than anyio's ``to_thread`` (no capacity limiter, no task machinery):
-#: 6-8 % of the server CPU of a light GET, measured on a live server.
-_HANDLERS = ThreadPoolExecutor(max_workers=40, thread_name_prefix="handler")
+class _Handlers:
+    """The threads that run handlers: a plain executor, which costs less than anyio's
+    ``to_thread`` (no capacity limiter, no task machinery: 6-8 % of the server CPU of a light
+    GET, measured on a live server), sized by ``Settings.handler_threads``."""
+
+    def __init__(self, threads: int) -> None:
+        self.threads = threads
+        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="handler")
+
+    def resize(self, threads: int) -> None:
+        if threads != self.threads:
+            old = self.executor
+            self.threads = threads
+            self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="handler")
+            old.shutdown(wait=False)  # its running handlers finish; it takes no new ones
+
+
+_HANDLERS = _Handlers(Settings.model_fields["handler_threads"].default)
+
+
+def use_handler_threads(threads: int) -> None:
+    """Run the handlers of :class:`OneHopRoute` on ``threads`` threads (per process)."""
+    _HANDLERS.resize(threads)
 
 
 def _in_one_hop(handler: Callable[..., Any]) -> Callable[..., Any]:
@@ -75,7 +94,7 @@ def _in_one_hop(handler: Callable[..., Any]) -> Callable[..., Any]:
     async def run(**arguments: Any) -> Any:
         # In a copy of the request's context, as run_in_threadpool would.
         call = functools.partial(contextvars.copy_context().run, _run_and_end, handler, arguments)
-        return await asyncio.get_running_loop().run_in_executor(_HANDLERS, call)
+        return await asyncio.get_running_loop().run_in_executor(_HANDLERS.executor, call)
 
     return run
 

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from api.auth.ratelimit import FailureLimiter
 from api.auth.tokens import PrincipalCache
 from api.db import make_engine
+from api.deps import use_handler_threads
 from api.errors import install_error_handlers
 from api.limits_middleware import BodySizeLimit
 from api.openapi import Problem
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
     app.state.auth_limiter = FailureLimiter(settings.auth_failure_limit)
     app.state.principals = PrincipalCache(settings.token_cache_seconds)
+    use_handler_threads(settings.handler_threads)
 
     def limit_for(path: str) -> int:
         return settings.max_batch_bytes if path in BATCH_PATHS else settings.max_body_bytes

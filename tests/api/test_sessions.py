@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
 from api.auth.ratelimit import FailureLimiter
 from api.auth.tokens import PrincipalCache
 from api.db import ReadSession, make_engine
-from api.deps import CurrentPrincipal, OneHopRoute, SessionDep
+from api.deps import CurrentPrincipal, OneHopRoute, SessionDep, use_handler_threads
 from api.errors import install_error_handlers
 from api.models import Park
+from api.settings import Settings
 
 
 @pytest.fixture
@@ -118,3 +122,26 @@ def test_a_coroutine_handler_cannot_take_a_session() -> None:
 
     with pytest.raises(TypeError, match="only a plain"):
         router.add_api_route("/x", handler)
+
+
+def test_handlers_run_on_as_many_threads_as_the_setting_says(engine: Engine) -> None:
+    seen: set[str] = set()
+    router = APIRouter(route_class=OneHopRoute)
+
+    @router.get("/where")
+    def where() -> None:
+        seen.add(threading.current_thread().name)
+
+    app = FastAPI()
+    app.include_router(router)
+    default = Settings().handler_threads
+    try:
+        use_handler_threads(1)
+        with TestClient(app) as c, ThreadPoolExecutor(8) as clients:
+            statuses = list(clients.map(lambda _: c.get("/where").status_code, range(40)))
+        assert statuses == [200] * 40
+        assert len(seen) == 1 and next(iter(seen)).startswith("handler")
+    finally:
+        use_handler_threads(default)
+    with pytest.raises(ValidationError, match="handler_threads"):
+        Settings(handler_threads=0)
