@@ -64,7 +64,7 @@ def load_factor_set(root: Path | None = None) -> FactorSet:
         duplicate id, row without a source reference, ``year_from > year_to``, non-numeric
         value, incomplete ``source.yaml`` ...), each located by file, row and column.
     """
-    return _load(Path(root or FACTORS_DIR).resolve())
+    return _load(FACTORS_DIR if root is None else Path(root).resolve())  # FACTORS_DIR: resolved
 
 
 @functools.lru_cache(maxsize=8)

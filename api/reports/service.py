@@ -255,14 +255,13 @@ def submit_report(
         With every bad field: the period (``["path", "period"]``), an empty report
         (``["body"]``), and each line's errors (``["body", "energy", 0, "unit"]`` ...).
     """
-    ent = read_enterprise(session, principal, uscc)
-    assert ent.id is not None
-    parsed = parse_put(body, ent.uscc, period.strip())
+    ent_id, ent_uscc = scoped_enterprise(session.connection(), principal, uscc)
+    parsed = parse_put(body, ent_uscc, period.strip())
     stored = _store(
         session,
         principal,
         parsed,
-        np.array([ent.id], dtype=np.int64),
+        np.array([ent_id], dtype=np.int64),
         today=today,
         channel="api",
         batch_id=None,
@@ -277,7 +276,7 @@ def submit_report(
         "batch_id": None,
     }
     columns = [written.lines[c] for c in repository.READ_LINE_COLUMNS]
-    return ReportOut.model_validate(report_answer(ent.uscc, head, list(zip(*columns, strict=True))))
+    return ReportOut.model_validate(report_answer(ent_uscc, head, list(zip(*columns, strict=True))))
 
 
 def import_batch(session: Session, principal: Principal, parsed: Parsed, *, today: date) -> Stored:
