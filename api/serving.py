@@ -24,13 +24,12 @@ import socket
 import sys
 import time
 from multiprocessing.process import BaseProcess
+from multiprocessing.synchronize import Event as EventType
 from types import FrameType
 
 log = logging.getLogger("carbon.serve")
 
-#: A worker that exits within this many seconds of starting counts as failing to start.
-START_GRACE_SECONDS = 5.0
-#: Failed starts in a row after which the supervisor gives up.
+#: Failed starts in a row (workers that exit before serving) after which the supervisor gives up.
 MAX_FAILED_STARTS = 3
 
 _PR_SET_PDEATHSIG = 1
@@ -61,16 +60,24 @@ def _end_with_parent() -> None:
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
-def _worker(app: str, host: str, port: int, log_level: str, access_log: bool) -> None:
+def _worker(
+    app: str, host: str, port: int, log_level: str, access_log: bool, ready: EventType
+) -> None:
     import uvicorn
 
     from api.main import configure_logging
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started:  # bound, application built, lifespan started
+                ready.set()
 
     _end_with_parent()
     configure_logging(log_level)
     sock = listening_socket(host, port)
     config = uvicorn.Config(app, factory=True, log_level=log_level.lower(), access_log=access_log)
-    uvicorn.Server(config).run(sockets=[sock])
+    Server(config).run(sockets=[sock])
 
 
 def run_workers(
@@ -89,12 +96,15 @@ def run_workers(
         nonlocal stopping
         stopping = True
 
-    def start() -> tuple[BaseProcess, float]:
+    def start() -> tuple[BaseProcess, EventType]:
+        # A worker that exits before it serves failed to start (however long its imports
+        # took on a busy machine); one that served, then died, is restarted as a fresh start.
+        ready = ctx.Event()
         proc = ctx.Process(
-            target=_worker, args=(app, host, port, log_level, access_log), daemon=False
+            target=_worker, args=(app, host, port, log_level, access_log, ready), daemon=False
         )
         proc.start()
-        return proc, time.monotonic()
+        return proc, ready
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
     running = [start() for _ in range(workers)]
@@ -104,11 +114,10 @@ def run_workers(
     try:
         while not stopping:
             time.sleep(0.2)
-            for i, (proc, started) in enumerate(running):
+            for i, (proc, ready) in enumerate(running):
                 if proc.is_alive() or stopping:
                     continue
-                quick = time.monotonic() - started < START_GRACE_SECONDS
-                failed_starts = failed_starts + 1 if quick else 0
+                failed_starts = 0 if ready.is_set() else failed_starts + 1
                 log.error("worker %d exited with %s; restarting it", proc.pid, proc.exitcode)
                 if failed_starts >= MAX_FAILED_STARTS:
                     log.error("workers keep failing at start; stopping")
