@@ -158,7 +158,8 @@ async def get_principal(
 ) -> Principal:
     """The principal behind the request's bearer token; 401 when missing or bad.
 
-    A token verified in the last ``token_cache_seconds`` is not looked up again.
+    A verified token is not looked up again; the tokens a worker trusts are re-checked
+    together every ``token_cache_seconds`` (:class:`~api.auth.tokens.PrincipalCache`).
     """
     limiter = request.app.state.auth_limiter
     client = request.client.host if request.client else "unknown"
@@ -167,6 +168,8 @@ async def get_principal(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("missing bearer token")
     cache = request.app.state.principals
+    if cache.due():
+        await run_in_threadpool(cache.recheck, request.app.state.read_engine)
     principal = cache.get(credentials.credentials)
     if principal is not None:
         return principal

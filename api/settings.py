@@ -40,8 +40,8 @@ class Settings(BaseSettings):
     A worker's further requests wait on its event loop; run more workers for more at once."""
 
     token_cache_seconds: float = 5.0
-    """How long a worker trusts a token it has verified without looking it up again [s]; a
-    revoked token stops working within this time. 0 looks every token up on every request."""
+    """How often a worker re-checks, in one query, the tokens it has verified and trusts [s];
+    a revoked token stops working within this time. 0 looks every token up on every request."""
 
     scheduler_intensity_cron: str = "0 6 11 * *"
     """When the intensity check runs, district time: a crontab (minute hour day month weekday),

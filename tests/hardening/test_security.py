@@ -98,6 +98,41 @@ def test_a_revoked_token_stops_working_within_the_cache_time(
     assert uncached.get("/api/v1/parks", headers=world.headers("ent_b")).status_code == 401
 
 
+def test_the_trusted_tokens_are_rechecked_together_in_one_statement(world: World) -> None:
+    """Every ``ttl`` the cached tokens are re-read in one statement, whatever their number:
+    a revoked token, and one whose park was renamed (the code cascades to the token), are
+    dropped; the others stay trusted without a lookup each."""
+    from sqlalchemy import event, text
+    from sqlmodel import Session
+
+    from api.auth.tokens import PrincipalCache, revoke_token, verify_token
+
+    cache = PrincipalCache(ttl=0.2)
+    with Session(world.engine) as s:
+        for who in world.tokens:
+            principal = verify_token(s, world.tokens[who])
+            assert principal is not None
+            cache.put(world.tokens[who], principal)
+        revoke_token(s, world.tokens["ent_a"].split("_")[1])
+        s.commit()
+    with world.engine.begin() as conn:
+        conn.execute(text("UPDATE parks SET code = 'BEIDU_NEW' WHERE code = 'BEIDU'"))
+    # Within ttl of the last check the cache is trusted as it stands.
+    assert not cache.due() and cache.get(world.tokens["ent_a"]) is not None
+    statements: list[str] = []
+    event.listen(world.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    time.sleep(0.25)
+    assert cache.due()
+    cache.recheck(world.engine)
+    assert len(statements) == 1
+    assert not cache.due()
+    dropped = {who for who in world.tokens if cache.get(world.tokens[who]) is None}
+    assert dropped == {"ent_a", "pm_beidu"}
+    with Session(world.engine) as s:
+        renamed = verify_token(s, world.tokens["pm_beidu"])
+    assert renamed is not None and renamed.park_code == "BEIDU_NEW"
+
+
 # --- request size limits ----------------------------------------------------------------------
 
 SMALL = 2048
