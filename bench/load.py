@@ -24,7 +24,10 @@ shows as latency rather than as fewer requests sent. Each run prints requests pe
 p50/p90/p99 latency overall and per kind of request, errors, and the CPU time the server
 processes, PostgreSQL and the client spent per request (from /proc), which is what decides
 throughput on a small machine. The first line times a fixed pure-Python loop, to compare
-figures between machines.
+figures between machines. ``--serial N`` (after the warm-up) sends each kind N times alone
+and prints the server's and PostgreSQL's CPU per request of each, and the server's weighted
+by the mix: with ``--workers 1 --rate 0 --no-capacity``, what one process spends on each,
+the figure to compare two versions by (run them in turn: this machine's speed drifts).
 
 Run: ``.venv/bin/python -m bench.load [--seconds 20] [--rate 500] [--concurrency 32]
 [--workers 3] [--warmup 5] [--serial N] [--no-capacity] [--sqlite-only | --postgres-only]``
@@ -377,15 +380,21 @@ class Connection:
         return status, data
 
 
-async def serial(base: str, d: District, *, count: int, seed: int) -> None:
-    """Each kind of request ``count`` times, one at a time: what one request costs the server."""
+async def serial(base: str, d: District, *, count: int, seed: int, pids: list[int]) -> None:
+    """Each kind of request ``count`` times, one at a time: what one request costs the server
+    (its CPU per request, from /proc, and PostgreSQL's) and how long it takes."""
     host, port = base.removeprefix("http://").split(":")
     conn = Connection(host, int(port))
     rng = random.Random(seed)
     print(f"\n   serial cost, {count} of each kind on one connection")
-    print(f"   {'request':32s} {'p50 ms':>8s} {'mean ms':>8s}")
-    for kind, _ in MIX:
+    print(
+        f"   {'request':32s} {'p50 ms':>8s} {'mean ms':>8s} {'server CPU ms':>14s}"
+        f" {'PG CPU ms':>10s}"
+    )
+    weighted = 0.0
+    for kind, weight in MIX:
         times = []
+        cpu0, pg0 = _spent({}, _cpu_seconds(pids)), _spent({}, _cpu_seconds(_postgres_pids()))
         for _ in range(count):
             method, url, headers, body = wire_request(kind, d, rng)
             t0 = time.perf_counter()
@@ -393,7 +402,14 @@ async def serial(base: str, d: District, *, count: int, seed: int) -> None:
             times.append(time.perf_counter() - t0)
             if status >= 300:
                 print(f"   ! {kind}: {status} {data[:200]!r}")
-        print(f"   {kind:32s} {pct(times, 50) * 1000:8.2f} {statistics.fmean(times) * 1000:8.2f}")
+        server = (_spent({}, _cpu_seconds(pids)) - cpu0) * 1000 / count
+        database = (_spent({}, _cpu_seconds(_postgres_pids())) - pg0) * 1000 / count
+        weighted += server * weight / sum(w for _, w in MIX)
+        print(
+            f"   {kind:32s} {pct(times, 50) * 1000:8.2f} {statistics.fmean(times) * 1000:8.2f}"
+            f" {server:14.2f} {database:10.2f}"
+        )
+    print(f"   server CPU per request weighted by the mix: {weighted:.2f} ms")
 
 
 def pct(values: list[float], p: float) -> float:
@@ -552,7 +568,8 @@ def main() -> int:
         "--serial",
         type=int,
         default=0,
-        help="first send each kind this many times one at a time and print its cost",
+        help="first send each kind this many times one at a time and print its cost (server "
+        "and PostgreSQL CPU per request; with --workers 1 for one process's figures)",
     )
     only = parser.add_mutually_exclusive_group()
     only.add_argument("--sqlite-only", action="store_true")
@@ -573,8 +590,6 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp, database(backend, Path(tmp)) as url:
             district = prepare(url)
             with server(url, args.workers, Path(tmp) / "serve.log") as (base, pid):
-                if args.serial:
-                    asyncio.run(serial(base, district, count=args.serial, seed=args.seed))
                 # Warm-up, not reported: each worker's first requests build statements,
                 # fill caches and open connections.
                 asyncio.run(
@@ -587,6 +602,11 @@ def main() -> int:
                         seed=args.seed + 1,
                     )
                 )
+                if args.serial:
+                    pids = [pid, *_children(pid)]
+                    asyncio.run(
+                        serial(base, district, count=args.serial, seed=args.seed, pids=pids)
+                    )
                 if not args.no_capacity:
                     summary = measured_run(base, pid, backend, district, args, 0.0)
                     failed |= summary["errors"] > 0
