@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     scheduler_retry_months: int = 12
     """How far back a scheduled run retries months whose last run failed [months]."""
 
+    job_run_timeout_minutes: int = Field(default=60, ge=1)
+    """A job run still ``running`` after this long was abandoned by its process (killed, a
+    crash, a restart): the next scheduled firing marks it failed and retries its month [min].
+    Runs take seconds to minutes; keep this well above the longest."""
+
     alert_webhooks: dict[str, str] = {}
     """Park code → URL receiving a JSON POST of that park's new alerts; ``"*"`` receives all.
     As JSON in the environment: ``CARBON_ALERT_WEBHOOKS='{"BEIDU": "https://..."}'``."""

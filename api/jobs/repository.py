@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -35,6 +36,23 @@ def list_runs(
     if trigger is not None:
         stmt = stmt.where(JobRun.trigger == trigger)
     return session.exec(stmt.offset(offset).limit(limit)).all()
+
+
+def abandon_stale_runs(session: Session, *, before: datetime, now: datetime) -> list[JobRun]:
+    """Mark ``failed`` every run still ``running`` that started before ``before``: its process
+    ended without finishing it (killed, a crash, a restart). Returns those runs."""
+    stale = session.exec(
+        select(JobRun).where(JobRun.outcome == "running", col(JobRun.started_at) < before)
+    ).all()
+    for run in stale:
+        run.outcome = "failed"
+        run.finished_at = now
+        run.error = (
+            f"abandoned: still running at {now:%Y-%m-%d %H:%M:%S} UTC, started "
+            f"{run.started_at:%Y-%m-%d %H:%M:%S} UTC; the process running it ended"
+        )
+        session.add(run)
+    return list(stale)
 
 
 def last_run(session: Session, job: str) -> JobRun | None:

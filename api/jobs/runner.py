@@ -5,13 +5,16 @@ visible). The job computes everything first, reading only; its alerts are then w
 transaction that also marks the run ``succeeded``. If anything fails, that transaction is rolled
 back (no alert is half-written), the failure is logged, and the run is marked ``failed`` with the
 error in a transaction of its own. The scheduler retries failed months on its next firing.
+A run whose process ended before it could record either (killed, a crash, a restart) stays
+``running`` until a firing finds it older than ``job_run_timeout_minutes``
+(:func:`abandon_stale_runs`): it is then marked ``failed``, and its month retried.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property
 
 from sqlalchemy import Engine
@@ -154,6 +157,20 @@ def run_job(
         fresh = [(a, e) for a, e in report.alerts if (a.enterprise_id, a.kind) in summary.notify]
         notify_parks(settings, job.name, period, fresh)
     return report
+
+
+def abandon_stale_runs(engine: Engine, settings: Settings) -> list[JobRun]:
+    """Mark ``failed`` the runs still ``running`` after ``settings.job_run_timeout_minutes``,
+    so that their months count as failed and are retried."""
+    from api.jobs.repository import abandon_stale_runs as abandon
+
+    now = utcnow()
+    cutoff = now - timedelta(minutes=settings.job_run_timeout_minutes)
+    with session_scope(engine) as session:
+        stale = abandon(session, before=cutoff, now=now)
+    for run in stale:
+        log.warning("job %s for %s (run %d) %s", run.job, run.period, run.id, run.error)
+    return stale
 
 
 def retry_periods(

@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 from api.clock import district_today
 from api.db import make_engine
 from api.jobs.registry import JOBS
-from api.jobs.runner import retry_periods, run_job
+from api.jobs.runner import abandon_stale_runs, retry_periods, run_job
 from api.settings import Settings, get_settings
 from carbon.errors import InvalidInput
 from carbon.periods import Period
@@ -83,13 +83,15 @@ def schedules(settings: Settings) -> dict[str, BaseTrigger | None]:
 
 def scheduled_run(name: str) -> None:
     """What the scheduler fires: job ``name`` for the previous month, after retrying failed
-    earlier months. Referenced by name from the job store, so it must stay importable here."""
+    earlier months (a run abandoned by its process counts as failed). Referenced by name from
+    the job store, so it must stay importable here."""
     settings = get_settings()
     global _engine
     if _engine is None:
         _engine = make_engine(settings.database_url)
     today = district_today(settings)
     target = Period.of(today).previous()
+    abandon_stale_runs(_engine, settings)
     retries = retry_periods(_engine, name, target, months_back=settings.scheduler_retry_months)
     for period in [*retries, target]:
         report = run_job(_engine, name, period, trigger="scheduled", settings=settings, today=today)

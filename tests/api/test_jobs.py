@@ -7,7 +7,7 @@ import json
 import logging
 import threading
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 
@@ -20,7 +20,7 @@ from api.cli import app as cli
 from api.jobs.base import Job, JobContext, JobResult
 from api.jobs.checks import INTENSITY_CHECK, intensity_check
 from api.jobs.registry import register, unregister
-from api.jobs.runner import retry_periods
+from api.jobs.runner import abandon_stale_runs, retry_periods
 from api.models import JobRun
 from api.settings import Settings, get_settings
 from carbon.periods import Period
@@ -231,6 +231,44 @@ def test_failed_months_are_retried(world: World) -> None:
     record("2021-01", "failed")  # more than 12 months before the target
     assert retry_periods(world.engine, "intensity-check", Period(2022, 4)) == [Period(2022, 2)]
     assert retry_periods(world.engine, "missing-reports", Period(2022, 4)) == []
+
+
+def test_a_run_its_process_abandoned_is_marked_failed_and_its_month_retried(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A run left ``running`` by a process that died counts as failed once it is older than
+    ``job_run_timeout_minutes``; a run in progress is left alone."""
+    now = datetime.now(UTC)
+
+    def record(period: str, started_minutes_ago: int) -> int:
+        with Session(world.engine) as s:
+            run = JobRun(
+                job="intensity-check",
+                period=period,
+                trigger="scheduled",
+                started_at=now - timedelta(minutes=started_minutes_ago),
+            )
+            s.add(run)
+            s.commit()
+            assert run.id is not None and run.outcome == "running"
+            return run.id
+
+    crashed = record("2022-02", started_minutes_ago=90)
+    in_progress = record("2022-03", started_minutes_ago=5)
+    # Before a firing looks, the crashed month is not retried: it has no finished run.
+    assert retry_periods(world.engine, "intensity-check", Period(2022, 4)) == []
+    with caplog.at_level(logging.WARNING, logger="carbon.jobs"):
+        stale = abandon_stale_runs(world.engine, Settings(job_run_timeout_minutes=60))
+    assert [r.id for r in stale] == [crashed]
+    with Session(world.engine) as s:
+        runs = {r.id: r for r in s.exec(select(JobRun)).all()}
+    assert runs[crashed].outcome == "failed" and runs[crashed].finished_at is not None
+    assert (runs[crashed].error or "").startswith("abandoned: still running")
+    assert runs[in_progress].outcome == "running" and runs[in_progress].error is None
+    assert "abandoned" in caplog.text and "2022-02" in caplog.text
+    assert retry_periods(world.engine, "intensity-check", Period(2022, 4)) == [Period(2022, 2)]
+    # Nothing else is stale: a second look changes nothing.
+    assert abandon_stale_runs(world.engine, Settings(job_run_timeout_minutes=60)) == []
 
 
 # --------------------------------------------------------------------------- missing reports

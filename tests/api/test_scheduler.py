@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -88,6 +88,9 @@ def test_the_scheduler_process_fires_on_a_short_schedule(
         engine = make_engine(url)
         target = current_period(Settings()).previous()  # what a firing checks
         earlier = target.previous()
+        crashed = earlier.previous()
+        busy = crashed.previous()
+        now = datetime.now(UTC)
         with Session(engine) as s:  # a month whose last run failed: the firing retries it
             s.add(
                 JobRun(
@@ -95,10 +98,21 @@ def test_the_scheduler_process_fires_on_a_short_schedule(
                     period=str(earlier),
                     trigger="scheduled",
                     outcome="failed",
-                    finished_at=datetime.now(UTC),
+                    finished_at=now,
                     error="RuntimeError: earlier failure",
                 )
             )
+            # A run its process abandoned two hours ago (still "running"), and one in progress
+            # elsewhere: the first is marked failed and its month retried, the second left be.
+            for period, started in ((crashed, now - timedelta(hours=2)), (busy, now)):
+                s.add(
+                    JobRun(
+                        job="intensity-check",
+                        period=str(period),
+                        trigger="cli",
+                        started_at=started,
+                    )
+                )
             s.commit()
         env = {
             **os.environ,
@@ -127,7 +141,7 @@ def test_the_scheduler_process_fires_on_a_short_schedule(
                         )
                     ).all()
                 periods = {r.period for r in runs}
-                if {str(target), str(earlier)} <= periods:
+                if {str(target), str(earlier), str(crashed)} <= periods:
                     break
                 time.sleep(0.5)
             with engine.connect() as conn:
@@ -136,7 +150,16 @@ def test_the_scheduler_process_fires_on_a_short_schedule(
             proc.terminate()
             _, stderr = proc.communicate(timeout=60)
             engine.dispose()
-        assert {str(target), str(earlier)} <= periods, stderr
+        assert {str(target), str(earlier), str(crashed)} <= periods, stderr
+        assert str(busy) not in periods
         assert stored == ["intensity-check"]
+        engine = make_engine(url)
+        with Session(engine) as s:
+            by_period = {r.period: r for r in s.exec(select(JobRun)).all() if r.trigger == "cli"}
+        engine.dispose()
+        abandoned, in_progress = by_period[str(crashed)], by_period[str(busy)]
+        assert abandoned.outcome == "failed"
+        assert (abandoned.error or "").startswith("abandoned: still running")
+        assert in_progress.outcome == "running"
         assert proc.returncode == 0, stderr
         assert "scheduler stopped" in stderr
