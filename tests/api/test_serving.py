@@ -123,11 +123,18 @@ def up(base: str) -> bool:
         return False
 
 
-def test_connections_are_spread_over_the_workers_and_sigterm_stops_them(tmp_path: Path) -> None:
+@contextmanager
+def two_workers(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """``carbon serve --workers 2`` on a free port, once both workers listen: (process, URL)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with serve(tmp_path, port, workers=2) as proc:
         wait_for(lambda: len(workers_of(proc.pid)) == 2 and up(base))
+        yield proc, base
+
+
+def test_connections_are_spread_over_the_workers_and_sigterm_stops_them(tmp_path: Path) -> None:
+    with two_workers(tmp_path) as (proc, base):
         workers = workers_of(proc.pid)
         before = settled(workers)
         # 32 keep-alive connections opened together, as a proxy's pool or a load test would.
@@ -151,10 +158,7 @@ def test_connections_are_spread_over_the_workers_and_sigterm_stops_them(tmp_path
 
 
 def test_a_worker_that_dies_is_replaced(tmp_path: Path) -> None:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with serve(tmp_path, port, workers=2) as proc:
-        wait_for(lambda: len(workers_of(proc.pid)) == 2 and up(base))
+    with two_workers(tmp_path) as (proc, base):
         first, second = workers_of(proc.pid)
         os.kill(first, signal.SIGKILL)
         wait_for(lambda: first not in workers_of(proc.pid) and len(workers_of(proc.pid)) == 2)
@@ -164,10 +168,7 @@ def test_a_worker_that_dies_is_replaced(tmp_path: Path) -> None:
 
 
 def test_workers_end_when_the_supervisor_is_killed(tmp_path: Path) -> None:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with serve(tmp_path, port, workers=2) as proc:
-        wait_for(lambda: len(workers_of(proc.pid)) == 2 and up(base))
+    with two_workers(tmp_path) as (proc, base):
         workers = workers_of(proc.pid)
         proc.kill()
         proc.wait()
