@@ -12,8 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
 from fastapi.routing import APIRoute
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.base import SecurityBase
+from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -28,7 +30,14 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 """Methods whose handlers only read: their session runs in autocommit (see :func:`get_session`)."""
 
 
-async def get_session(request: Request) -> Session:
+async def get_session() -> Session:
+    """The marker of ``SessionDep``: :class:`OneHopRoute` gives the handler its session
+    (:func:`open_session`) and ends it. Resolved by FastAPI, on a route of another class,
+    nothing would end the session: refused."""
+    raise RuntimeError("SessionDep is given by OneHopRoute; this route is of another class")
+
+
+def open_session(request: Request) -> Session:
     """The request's session, which :class:`OneHopRoute` ends when the handler returns.
 
     A GET reads on an autocommit connection (``app.state.read_engine``): there is no
@@ -37,8 +46,7 @@ async def get_session(request: Request) -> Session:
     snapshot anyway.) Other methods write in one transaction, committed when the handler
     returns and rolled back if it raises, before the answer goes out, in the handler's own
     worker-thread call. A session connects on its first statement: one whose handler never
-    runs (a parameter or the token was refused) holds nothing to release. (``async``, and no
-    ``yield``: resolving it costs neither a hop to a worker thread nor an exit stack.)
+    runs (a parameter or the token was refused) holds nothing to release.
     """
     state = request.app.state
     if request.method in READ_METHODS:
@@ -46,12 +54,26 @@ async def get_session(request: Request) -> Session:
     return Session(state.engine, expire_on_commit=False)
 
 
-def _run_and_end(handler: Callable[..., Any], arguments: dict[str, Any]) -> Any:
-    """Run ``handler``, then commit its write session (roll it back if it raised) and close
-    the session."""
-    session = next((v for v in arguments.values() if isinstance(v, Session)), None)
-    if session is None:
+async def get_settings_dep(request: Request) -> Settings:
+    """The application's settings (given in the hop by :class:`OneHopRoute`)."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _run_and_end(
+    handler: Callable[..., Any],
+    arguments: dict[str, Any],
+    request: Request,
+    session_name: str | None,
+    settings_name: str | None,
+) -> Any:
+    """Run ``handler`` with the request's session and settings where it asks for them, then
+    commit the session (roll it back if the handler raised) and close it."""
+    if settings_name is not None:
+        arguments[settings_name] = request.app.state.settings
+    if session_name is None:
         return handler(**arguments)
+    session = arguments[session_name] = open_session(request)
     try:
         result = handler(**arguments)
         if not isinstance(session, ReadSession):
@@ -89,13 +111,52 @@ def use_handler_threads(threads: int) -> None:
     _HANDLERS.resize(threads)
 
 
+def _dependency(hint: Any) -> Any:
+    """The callable of the ``Depends`` in an ``Annotated`` hint, if any."""
+    return next(
+        (m.dependency for m in getattr(hint, "__metadata__", ()) if hasattr(m, "dependency")),
+        None,
+    )
+
+
 def _in_one_hop(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """``handler`` as a coroutine that runs it in one hop to a handler thread, with the
+    request's session and settings given there rather than resolved by FastAPI."""
+    hints = typing.get_type_hints(handler, include_extras=True)
+    given = {name: _dependency(hint) for name, hint in hints.items()}
+    session_name = next((n for n, d in given.items() if d is get_session), None)
+    settings_name = next((n for n, d in given.items() if d is get_settings_dep), None)
+    params = [
+        p.replace(annotation=hints.get(p.name, p.annotation))
+        for p in inspect.signature(handler).parameters.values()
+        if p.name not in (session_name, settings_name)
+    ]
+    request_name = next((p.name for p in params if p.annotation is Request), None)
+    if request_name is None:
+        params.append(
+            inspect.Parameter("request__", inspect.Parameter.KEYWORD_ONLY, annotation=Request)
+        )
+
     @functools.wraps(handler)
     async def run(**arguments: Any) -> Any:
+        request = arguments[request_name] if request_name else arguments.pop("request__")
         # In a copy of the request's context, as run_in_threadpool would.
-        call = functools.partial(contextvars.copy_context().run, _run_and_end, handler, arguments)
+        call = functools.partial(
+            contextvars.copy_context().run,
+            _run_and_end,
+            handler,
+            arguments,
+            request,
+            session_name,
+            settings_name,
+        )
         return await asyncio.get_running_loop().run_in_executor(_HANDLERS.executor, call)
 
+    del run.__wrapped__  # FastAPI reads the signature below, not the handler's
+    returns = hints.get("return", inspect.Signature.empty)
+    run.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        params, return_annotation=None if returns is type(None) else returns
+    )
     return run
 
 
@@ -107,11 +168,16 @@ class OneHopRoute(APIRoute):
     thread pool again, and a session dependency with ``yield`` would end the session in a
     third hop, after an exit stack on the event loop. This route wraps the handler in a
     coroutine that makes one hop: the handler, then the commit (or rollback) and close of
-    the session it was given (:func:`get_session`), before the answer goes out. The answer
-    is then validated on the event loop, like a coroutine's. Handlers must not leave ORM
-    attributes to be loaded after they return. A coroutine handler gets no session (nothing
-    would end it): it is refused when the route is built.
-    Use it with ``APIRouter(route_class=OneHopRoute)``.
+    its session, before the answer goes out. The answer is then validated on the event
+    loop, like a coroutine's. Handlers must not leave ORM attributes to be loaded after
+    they return.
+
+    The session (``SessionDep``) and the settings (``SettingsDep``) a plain handler asks
+    for are made from the request in that hop, not resolved as dependencies: they cannot
+    fail, and each dependency FastAPI resolves costs it about as much as a light handler's
+    own work. What FastAPI resolves is the handler's parameters and the principal. A
+    coroutine handler gets no session (nothing would end it): it is refused when the route
+    is built. Use it with ``APIRouter(route_class=OneHopRoute)``.
     """
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
@@ -128,58 +194,55 @@ class OneHopRoute(APIRoute):
 
 def _takes_session(endpoint: Callable[..., Any]) -> bool:
     hints = typing.get_type_hints(endpoint, include_extras=True)
-    return any(
-        getattr(meta, "dependency", None) is get_session
-        for hint in hints.values()
-        for meta in getattr(hint, "__metadata__", ())
-    )
+    return any(_dependency(hint) is get_session for hint in hints.values())
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 MAX_INT = 2**31 - 1
 """The largest id, offset or count a parameter may take: the databases' ``integer``. Every
 integer parameter is bounded, so that no number too large for the database reaches it."""
 
-_bearer = HTTPBearer(auto_error=False, description="A token from `carbon token create`.")
 
+class BearerPrincipal(SecurityBase):
+    """The HTTP bearer scheme, resolved to the principal behind the request's token; 401 when
+    missing or bad.
 
-async def get_settings_dep(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-
-
-async def get_principal(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    """The principal behind the request's bearer token; 401 when missing or bad.
-
-    A verified token is not looked up again; the tokens a worker trusts are re-checked
-    together every ``token_cache_seconds`` (:class:`~api.auth.tokens.PrincipalCache`).
+    One dependency, where ``HTTPBearer`` and a principal depending on it would be two:
+    OpenAPI shows the same ``HTTPBearer`` scheme. A verified token is not looked up again;
+    the tokens a worker trusts are re-checked together every ``token_cache_seconds``
+    (:class:`~api.auth.tokens.PrincipalCache`).
     """
-    limiter = request.app.state.auth_limiter
-    client = request.client.host if request.client else "unknown"
-    if limiter.blocked(client):
-        raise TooManyRequests("too many failed authentications; try again in a minute")
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthorized("missing bearer token")
-    cache = request.app.state.principals
-    if cache.due():
-        await run_in_threadpool(cache.recheck, request.app.state.read_engine)
-    principal = cache.get(credentials.credentials)
-    if principal is not None:
+
+    def __init__(self, description: str) -> None:
+        self.model = HTTPBearerModel(description=description)
+        self.scheme_name = "HTTPBearer"
+
+    async def __call__(self, request: Request) -> Principal:
+        state = request.app.state
+        limiter = state.auth_limiter
+        client = request.client.host if request.client else "unknown"
+        if limiter.blocked(client):
+            raise TooManyRequests("too many failed authentications; try again in a minute")
+        scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
+        if not token or scheme.lower() != "bearer":
+            raise Unauthorized("missing bearer token")
+        cache = state.principals
+        if cache.due():
+            await run_in_threadpool(cache.recheck, state.read_engine)
+        principal = cache.get(token)
+        if principal is not None:
+            return principal
+        principal = await run_in_threadpool(_verify, state.read_engine, token)
+        if principal is None:
+            limiter.record(client)
+            raise Unauthorized("invalid or revoked token")
+        cache.put(token, principal)
         return principal
-    engine = request.app.state.read_engine
-    principal = await run_in_threadpool(_verify, engine, credentials.credentials)
-    if principal is None:
-        limiter.record(client)
-        raise Unauthorized("invalid or revoked token")
-    cache.put(credentials.credentials, principal)
-    return principal
+
+
+get_principal = BearerPrincipal("A token from `carbon token create`.")
 
 
 def _verify(engine: Engine, token: str) -> Principal | None:

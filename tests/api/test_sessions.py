@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy import Engine, text
@@ -17,7 +17,7 @@ from sqlmodel import SQLModel
 from api.auth.ratelimit import FailureLimiter
 from api.auth.tokens import PrincipalCache
 from api.db import ReadSession, make_engine
-from api.deps import CurrentPrincipal, OneHopRoute, SessionDep, use_handler_threads
+from api.deps import CurrentPrincipal, OneHopRoute, SessionDep, SettingsDep, use_handler_threads
 from api.errors import install_error_handlers
 from api.models import Park
 from api.settings import Settings
@@ -145,3 +145,35 @@ def test_handlers_run_on_as_many_threads_as_the_setting_says(engine: Engine) -> 
         use_handler_threads(default)
     with pytest.raises(ValidationError, match="handler_threads"):
         Settings(handler_threads=0)
+
+
+def test_a_session_is_only_given_by_a_one_hop_route(engine: Engine) -> None:
+    """On a route of another class, nothing would end the session: it is refused."""
+    router = APIRouter()
+
+    @router.get("/plain")
+    def plain(session: SessionDep) -> None:
+        session.execute(text("SELECT 1"))
+
+    app = FastAPI()
+    app.include_router(router)
+    with (
+        TestClient(app, raise_server_exceptions=True) as c,
+        pytest.raises(RuntimeError, match="OneHopRoute"),
+    ):
+        c.get("/plain")
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+def test_settings_and_the_request_reach_a_handler_in_its_hop(engine: Engine) -> None:
+    router = APIRouter(route_class=OneHopRoute)
+
+    @router.get("/settings/{name}")
+    def read(name: str, settings: SettingsDep, request: Request) -> dict[str, object]:
+        return {"name": name, "threads": settings.handler_threads, "path": request.url.path}
+
+    app = FastAPI()
+    app.state.settings = Settings(handler_threads=3)
+    app.include_router(router)
+    with TestClient(app) as c:
+        assert c.get("/settings/x").json() == {"name": "x", "threads": 3, "path": "/settings/x"}
