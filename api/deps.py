@@ -31,21 +31,21 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 async def get_session() -> Session:
-    """The marker of ``SessionDep``: :class:`OneHopRoute` gives the handler its session
+    """The marker of ``SessionDep``: :class:`HandlerRoute` gives the handler its session
     (:func:`open_session`) and ends it. Resolved by FastAPI, on a route of another class,
     nothing would end the session: refused."""
-    raise RuntimeError("SessionDep is given by OneHopRoute; this route is of another class")
+    raise RuntimeError("SessionDep is given by HandlerRoute; this route is of another class")
 
 
 def open_session(request: Request) -> Session:
-    """The request's session, which :class:`OneHopRoute` ends when the handler returns.
+    """The request's session, which :class:`HandlerRoute` ends when the handler returns.
 
     A GET reads on an autocommit connection (``app.state.read_engine``): there is no
     transaction to end, and closing the session costs no round trip to the database.
     (PostgreSQL runs READ COMMITTED, where each statement of a transaction sees its own
     snapshot anyway.) Other methods write in one transaction, committed when the handler
     returns and rolled back if it raises, before the answer goes out, in the handler's own
-    worker-thread call. A session connects on its first statement: one whose handler never
+    call. A session connects on its first statement: one whose handler never
     runs (a parameter or the token was refused) holds nothing to release.
     """
     state = request.app.state
@@ -55,7 +55,7 @@ def open_session(request: Request) -> Session:
 
 
 async def get_settings_dep(request: Request) -> Settings:
-    """The application's settings (given in the hop by :class:`OneHopRoute`)."""
+    """The application's settings (given in the handler's call by :class:`HandlerRoute`)."""
     settings: Settings = request.app.state.settings
     return settings
 
@@ -107,7 +107,7 @@ _HANDLERS = _Handlers(Settings.model_fields["handler_threads"].default)
 
 
 def use_handler_threads(threads: int) -> None:
-    """Run the handlers of :class:`OneHopRoute` on ``threads`` threads (per process)."""
+    """Run the :func:`in_thread` handlers on ``threads`` threads (per process)."""
     _HANDLERS.resize(threads)
 
 
@@ -119,9 +119,24 @@ def _dependency(hint: Any) -> Any:
     )
 
 
-def _in_one_hop(handler: Callable[..., Any]) -> Callable[..., Any]:
-    """``handler`` as a coroutine that runs it in one hop to a handler thread, with the
-    request's session and settings given there rather than resolved by FastAPI."""
+_THREADED: set[Callable[..., Any]] = set()
+
+
+def in_thread(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """Run this plain handler on a handler thread instead of on the event loop.
+
+    For handlers that can take long (hundreds of milliseconds: a batch import, the district's
+    targets), so that the worker's event loop goes on taking and answering its other
+    requests meanwhile (see :class:`HandlerRoute`). Put it below the route decorator.
+    """
+    _THREADED.add(handler)
+    return handler
+
+
+def _as_coroutine(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """``handler`` as a coroutine that runs it, on the event loop or (:func:`in_thread`) in
+    one hop to a handler thread, with the request's session and settings given there rather
+    than resolved by FastAPI."""
     hints = typing.get_type_hints(handler, include_extras=True)
     given = {name: _dependency(hint) for name, hint in hints.items()}
     session_name = next((n for n, d in given.items() if d is get_session), None)
@@ -136,10 +151,13 @@ def _in_one_hop(handler: Callable[..., Any]) -> Callable[..., Any]:
         params.append(
             inspect.Parameter("request__", inspect.Parameter.KEYWORD_ONLY, annotation=Request)
         )
+    threaded = handler in _THREADED
 
     @functools.wraps(handler)
     async def run(**arguments: Any) -> Any:
         request = arguments[request_name] if request_name else arguments.pop("request__")
+        if not threaded:
+            return _run_and_end(handler, arguments, request, session_name, settings_name)
         # In a copy of the request's context, as run_in_threadpool would.
         call = functools.partial(
             contextvars.copy_context().run,
@@ -160,24 +178,32 @@ def _in_one_hop(handler: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-class OneHopRoute(APIRoute):
-    """A route whose plain (``def``) handler costs one thread-pool hop, and which ends the
-    request's session.
+class HandlerRoute(APIRoute):
+    """The route of every router here: it runs a plain (``def``) handler in one call, with
+    the request's session, and ends the session before the answer goes out.
 
-    FastAPI would run such a handler in the thread pool and validate its answer in the
-    thread pool again, and a session dependency with ``yield`` would end the session in a
-    third hop, after an exit stack on the event loop. This route wraps the handler in a
-    coroutine that makes one hop: the handler, then the commit (or rollback) and close of
-    its session, before the answer goes out. The answer is then validated on the event
-    loop, like a coroutine's. Handlers must not leave ORM attributes to be loaded after
-    they return.
+    **Where the handler runs.** On the worker's event loop, as one call: the handler, then
+    the commit (or rollback) and close of its session. A worker so serves one request at a
+    time, as a process-per-request server does, and runs more processes for more at once
+    (``carbon serve --workers``). FastAPI would instead send a plain handler to a thread
+    pool, and its answer's validation to the pool again. That hop is dear here: the
+    handlers are short and mostly Python, which runs one thread at a time per process, so
+    the event loop and the handler threads mostly pass the interpreter lock between them.
+    Measured on two cores (3 workers, PostgreSQL, ``bench.load``'s mix, closed loop, runs
+    in turn): 492-652 req/s on the loop against 442-503 with one hop, and about a fifth
+    less server CPU per request. A handler that can take long is marked :func:`in_thread`
+    and makes the one hop to a handler thread (``CARBON_HANDLER_THREADS``), so that its
+    worker goes on answering meanwhile.
 
-    The session (``SessionDep``) and the settings (``SettingsDep``) a plain handler asks
-    for are made from the request in that hop, not resolved as dependencies: they cannot
-    fail, and each dependency FastAPI resolves costs it about as much as a light handler's
-    own work. What FastAPI resolves is the handler's parameters and the principal. A
-    coroutine handler gets no session (nothing would end it): it is refused when the route
-    is built. Use it with ``APIRouter(route_class=OneHopRoute)``.
+    **What FastAPI resolves.** The handler's parameters and the principal. The session
+    (``SessionDep``) and the settings (``SettingsDep``) are made from the request in the
+    call, not resolved as dependencies: they cannot fail, and each dependency FastAPI
+    resolves costs it about as much as a light handler's own work. The answer is validated
+    on the event loop, like a coroutine's. Handlers must not leave ORM attributes to be
+    loaded after they return. A coroutine handler gets no session (nothing would end it):
+    it is refused when the route is built.
+
+    Use it with ``APIRouter(route_class=HandlerRoute)``.
     """
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
@@ -186,7 +212,7 @@ class OneHopRoute(APIRoute):
             or inspect.isgeneratorfunction(endpoint)
             or inspect.isasyncgenfunction(endpoint)
         ):
-            endpoint = _in_one_hop(endpoint)
+            endpoint = _as_coroutine(endpoint)
         elif _takes_session(endpoint):
             raise TypeError(f"{endpoint.__qualname__}: only a plain (def) handler takes a session")
         super().__init__(path, endpoint, **kwargs)

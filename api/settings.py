@@ -34,10 +34,11 @@ class Settings(BaseSettings):
     """Failed authentications allowed per client address and minute before 429."""
 
     handler_threads: int = Field(default=4, ge=1, le=64)
-    """Threads per worker process running request handlers. Few: a handler spends most of its
-    time in Python, holding the interpreter lock, so more threads contend for the lock rather
-    than work (on two cores, 3 workers: 430-445 req/s with 40 threads each, 495 with 2 or 4).
-    A worker's further requests wait on its event loop; run more workers for more at once."""
+    """Threads per worker process for the handlers that can take long (a batch import, the
+    district's targets and data quality: ``api.deps.in_thread``), so that the worker's event
+    loop answers its other requests meanwhile; every other handler runs on the event loop.
+    Few: a handler spends most of its time in Python, holding the interpreter lock, so more
+    threads contend for the lock rather than work."""
 
     token_cache_seconds: float = 5.0
     """How often a worker re-checks, in one query, the tokens it has verified and trusts [s];

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Path, Query, Response
 
 from api.alerts import repository, service
 from api.alerts.schemas import AlertGroupOut, AlertOut, AlertPatch, AlertStatus, Severity
-from api.deps import MAX_INT, CurrentPrincipal, OneHopRoute, SessionDep
+from api.deps import MAX_INT, CurrentPrincipal, HandlerRoute, SessionDep
 from api.openapi import READ_ERRORS, WRITE_ERRORS
 from api.responses import json_answer
 
-router = APIRouter(prefix="/api/v1", tags=["alerts"], route_class=OneHopRoute)
+router = APIRouter(prefix="/api/v1", tags=["alerts"], route_class=HandlerRoute)
 
 PeriodQ = Annotated[str | None, Query(description="Only this month, YYYY-MM")]
 FromQ = Annotated[str | None, Query(description="From this month on, YYYY-MM")]

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Path, Query
 
 from api.assessment import service
 from api.assessment.schemas import AssessmentOut
-from api.deps import CurrentPrincipal, OneHopRoute, SessionDep
+from api.deps import CurrentPrincipal, HandlerRoute, SessionDep
 from api.openapi import READ_ERRORS
 
-router = APIRouter(prefix="/api/v1", tags=["green certifications"], route_class=OneHopRoute)
+router = APIRouter(prefix="/api/v1", tags=["green certifications"], route_class=HandlerRoute)
 
 
 @router.get(

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Query, status
 from api.certifications import repository, service
 from api.certifications.schemas import CertificationIn, CertificationKind, CertificationOut
 from api.clock import district_today
-from api.deps import CurrentPrincipal, OneHopRoute, SessionDep, SettingsDep
+from api.deps import CurrentPrincipal, HandlerRoute, SessionDep, SettingsDep
 from api.openapi import READ_ERRORS, WRITE_ERRORS
 from api.registry.service import read_enterprise
 
-router = APIRouter(prefix="/api/v1", tags=["green certifications"], route_class=OneHopRoute)
+router = APIRouter(prefix="/api/v1", tags=["green certifications"], route_class=HandlerRoute)
 
 
 @router.get(

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query, Response
 
 from api.clock import district_today
-from api.deps import CurrentPrincipal, OneHopRoute, SessionDep, SettingsDep
+from api.deps import CurrentPrincipal, HandlerRoute, SessionDep, SettingsDep
 from api.inventory import exports, service
 from api.inventory.schemas import (
     Format,
@@ -23,7 +23,7 @@ from api.inventory.schemas import (
 )
 from api.openapi import READ_ERRORS
 
-router = APIRouter(prefix="/api/v1", tags=["inventories"], route_class=OneHopRoute)
+router = APIRouter(prefix="/api/v1", tags=["inventories"], route_class=HandlerRoute)
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -6,12 +6,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 
-from api.deps import MAX_INT, AdminPrincipal, OneHopRoute, SessionDep, SettingsDep
+from api.deps import MAX_INT, AdminPrincipal, HandlerRoute, SessionDep, SettingsDep
 from api.jobs import repository, service
 from api.jobs.schemas import JobOut, JobRunOut, RunIn, RunResultOut
 from api.openapi import READ_ERRORS, WRITE_ERRORS
 
-router = APIRouter(prefix="/api/v1", tags=["jobs"], route_class=OneHopRoute)
+router = APIRouter(prefix="/api/v1", tags=["jobs"], route_class=HandlerRoute)
 
 
 @router.get(

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 
-from api.deps import CurrentPrincipal, OneHopRoute, SessionDep
+from api.deps import CurrentPrincipal, HandlerRoute, SessionDep
 from api.limits import service
 from api.limits.schemas import LimitIn, LimitOut
 from api.openapi import READ_ERRORS, WRITE_ERRORS
 
-router = APIRouter(prefix="/api/v1", tags=["energy-intensity limits"], route_class=OneHopRoute)
+router = APIRouter(prefix="/api/v1", tags=["energy-intensity limits"], route_class=HandlerRoute)
 
 Year = Annotated[int, Path(ge=2000, le=2100, description="Calendar year the limit applies to")]
 

@@ -6,14 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from api.deps import MAX_INT, CurrentPrincipal, OneHopRoute, SessionDep
+from api.deps import MAX_INT, CurrentPrincipal, HandlerRoute, SessionDep
 from api.models import Enterprise, Park
 from api.openapi import READ_ERRORS, WRITE_ERRORS
 from api.registry import repository, service
 from api.registry.schemas import EnterpriseIn, EnterpriseOut, EnterprisePatch, ParkIn, ParkOut
 from api.responses import json_answer
 
-router = APIRouter(prefix="/api/v1", tags=["registry"], route_class=OneHopRoute)
+router = APIRouter(prefix="/api/v1", tags=["registry"], route_class=HandlerRoute)
 
 
 def _park_out(park: Park, count: int) -> ParkOut:

@@ -10,7 +10,7 @@ from pydantic import TypeAdapter
 from starlette.datastructures import UploadFile
 
 from api.clock import district_today
-from api.deps import MAX_INT, CurrentPrincipal, OneHopRoute, SessionDep, SettingsDep
+from api.deps import MAX_INT, CurrentPrincipal, HandlerRoute, SessionDep, SettingsDep, in_thread
 from api.openapi import READ_ERRORS, WRITE_ERRORS, Problem
 from api.reports import service
 from api.reports.parsing import (
@@ -35,7 +35,7 @@ from api.reports.schemas import (
 )
 from api.responses import json_answer
 
-router = APIRouter(prefix="/api/v1", tags=["reports"], route_class=OneHopRoute)
+router = APIRouter(prefix="/api/v1", tags=["reports"], route_class=HandlerRoute)
 
 USCC = Annotated[str, Path(description="The enterprise's USCC", examples=["91500110MA5U5K7X4K"])]
 PERIOD = Annotated[str, Path(description="The month, YYYY-MM", examples=["2024-05"])]
@@ -265,6 +265,7 @@ _BATCH_BODY: dict[str, Any] = {
     openapi_extra={"requestBody": _BATCH_BODY},
     summary="Import many reports at once (JSON, CSV or Excel), all or nothing",
 )
+@in_thread
 def import_batch(
     upload: UploadDep,
     session: SessionDep,
@@ -349,6 +350,7 @@ def enterprise_data_quality(
     responses=READ_ERRORS,
     summary="Data quality of every enterprise in the caller's scope, for one year",
 )
+@in_thread
 def data_quality(
     year: YEAR,
     session: SessionDep,

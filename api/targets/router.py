@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import CurrentPrincipal, OneHopRoute, SessionDep
+from api.deps import CurrentPrincipal, HandlerRoute, SessionDep, in_thread
 from api.openapi import READ_ERRORS
 from api.targets import service
 from api.targets.schemas import TargetOut
 
-router = APIRouter(prefix="/api/v1", tags=["plan targets"], route_class=OneHopRoute)
+router = APIRouter(prefix="/api/v1", tags=["plan targets"], route_class=HandlerRoute)
 
 
 @router.get(
@@ -20,6 +20,7 @@ router = APIRouter(prefix="/api/v1", tags=["plan targets"], route_class=OneHopRo
     responses=READ_ERRORS,
     summary="The plan's green-manufacturing targets for a year",
 )
+@in_thread
 def list_targets(
     session: SessionDep,
     principal: CurrentPrincipal,

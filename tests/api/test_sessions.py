@@ -1,7 +1,8 @@
-"""The request session's life: what OneHopRoute commits, rolls back and closes, and when."""
+"""The request session's life: what HandlerRoute commits, rolls back and closes, and when."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +18,14 @@ from sqlmodel import SQLModel
 from api.auth.ratelimit import FailureLimiter
 from api.auth.tokens import PrincipalCache
 from api.db import ReadSession, make_engine
-from api.deps import CurrentPrincipal, OneHopRoute, SessionDep, SettingsDep, use_handler_threads
+from api.deps import (
+    CurrentPrincipal,
+    HandlerRoute,
+    SessionDep,
+    SettingsDep,
+    in_thread,
+    use_handler_threads,
+)
 from api.errors import install_error_handlers
 from api.models import Park
 from api.settings import Settings
@@ -40,7 +48,7 @@ def _notes(engine: Engine) -> list[str]:
 
 @pytest.fixture
 def client(engine: Engine) -> Iterator[TestClient]:
-    router = APIRouter(route_class=OneHopRoute)
+    router = APIRouter(route_class=HandlerRoute)
 
     @router.post("/notes/{body}")
     def add(body: str, session: SessionDep) -> dict[str, object]:
@@ -115,7 +123,7 @@ def test_a_request_refused_before_its_handler_holds_no_connection(
 
 
 def test_a_coroutine_handler_cannot_take_a_session() -> None:
-    router = APIRouter(route_class=OneHopRoute)
+    router = APIRouter(route_class=HandlerRoute)
 
     async def handler(session: SessionDep) -> None:
         return None
@@ -124,13 +132,19 @@ def test_a_coroutine_handler_cannot_take_a_session() -> None:
         router.add_api_route("/x", handler)
 
 
-def test_handlers_run_on_as_many_threads_as_the_setting_says(engine: Engine) -> None:
-    seen: set[str] = set()
-    router = APIRouter(route_class=OneHopRoute)
+def test_handlers_run_on_the_event_loop_unless_marked_in_thread(engine: Engine) -> None:
+    seen: dict[str, set[str]] = {"loop": set(), "thread": set()}
+    router = APIRouter(route_class=HandlerRoute)
 
-    @router.get("/where")
-    def where() -> None:
-        seen.add(threading.current_thread().name)
+    @router.get("/loop")
+    def on_the_loop() -> None:
+        asyncio.get_running_loop()  # raises RuntimeError off the event loop's thread
+        seen["loop"].add(threading.current_thread().name)
+
+    @router.get("/thread")
+    @in_thread
+    def on_a_thread() -> None:
+        seen["thread"].add(threading.current_thread().name)
 
     app = FastAPI()
     app.include_router(router)
@@ -138,16 +152,18 @@ def test_handlers_run_on_as_many_threads_as_the_setting_says(engine: Engine) -> 
     try:
         use_handler_threads(1)
         with TestClient(app) as c, ThreadPoolExecutor(8) as clients:
-            statuses = list(clients.map(lambda _: c.get("/where").status_code, range(40)))
-        assert statuses == [200] * 40
-        assert len(seen) == 1 and next(iter(seen)).startswith("handler")
+            for path in ("/loop", "/thread"):
+                statuses = list(clients.map(lambda _, p=path: c.get(p).status_code, range(40)))
+                assert statuses == [200] * 40
+        assert len(seen["thread"]) == 1 and next(iter(seen["thread"])).startswith("handler")
+        assert not any(name.startswith("handler") for name in seen["loop"])
     finally:
         use_handler_threads(default)
     with pytest.raises(ValidationError, match="handler_threads"):
         Settings(handler_threads=0)
 
 
-def test_a_session_is_only_given_by_a_one_hop_route(engine: Engine) -> None:
+def test_a_session_is_only_given_by_a_handler_route(engine: Engine) -> None:
     """On a route of another class, nothing would end the session: it is refused."""
     router = APIRouter()
 
@@ -159,14 +175,14 @@ def test_a_session_is_only_given_by_a_one_hop_route(engine: Engine) -> None:
     app.include_router(router)
     with (
         TestClient(app, raise_server_exceptions=True) as c,
-        pytest.raises(RuntimeError, match="OneHopRoute"),
+        pytest.raises(RuntimeError, match="HandlerRoute"),
     ):
         c.get("/plain")
     assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
 
 
 def test_settings_and_the_request_reach_a_handler_in_its_hop(engine: Engine) -> None:
-    router = APIRouter(route_class=OneHopRoute)
+    router = APIRouter(route_class=HandlerRoute)
 
     @router.get("/settings/{name}")
     def read(name: str, settings: SettingsDep, request: Request) -> dict[str, object]:
