@@ -18,8 +18,7 @@ from api.deps import use_handler_threads
 from api.errors import install_error_handlers
 from api.limits_middleware import BodySizeLimit
 from api.openapi import Problem
-from api.registry.router import router as registry_router
-from api.routers import ROUTERS
+from api.routers import DOCUMENTED, MATCHED
 from api.settings import Settings, get_settings
 from factors import load_factor_set
 
@@ -73,11 +72,27 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    app.include_router(registry_router)
-    for router in ROUTERS:
+    for router in MATCHED:
         app.include_router(router)
-    app.openapi = _documenting_every_error(app.openapi)  # type: ignore[method-assign]
+    app.openapi = _documenting_every_error(_in_docs_order(app.openapi))  # type: ignore[method-assign]
     return app
+
+
+def _in_docs_order(openapi: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    """Wrap FastAPI's schema builder so that the paths come in the order of
+    :data:`~api.routers.DOCUMENTED` (routers are included in the order requests are matched)."""
+    rank: dict[str, int] = {}
+    for router in DOCUMENTED:
+        for route in router.routes:
+            rank.setdefault(getattr(route, "path", ""), len(rank))
+
+    def build() -> dict[str, Any]:
+        schema = openapi()
+        paths = schema.get("paths", {})
+        schema["paths"] = dict(sorted(paths.items(), key=lambda kv: rank.get(kv[0], -1)))
+        return schema
+
+    return build
 
 
 # Answers that the service gives on any route, whatever the route declares: the body-size

@@ -70,3 +70,10 @@ def test_every_integer_parameter_is_bounded(app_instance: FastAPI) -> None:
                 if option.get("type") == "integer" and option.get("maximum", MAX_INT + 1) > MAX_INT:
                     unbounded.append(f"{method} {path} {param['in']} {param['name']}")
     assert not unbounded, unbounded
+
+
+def test_every_router_is_both_matched_and_documented() -> None:
+    from api.routers import DOCUMENTED, MATCHED
+
+    assert sorted(map(id, MATCHED)) == sorted(map(id, DOCUMENTED))
+    assert len(set(map(id, MATCHED))) == len(MATCHED)
