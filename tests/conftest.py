@@ -38,8 +38,13 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def app_instance(settings: Settings, engine: Engine):  # type: ignore[no-untyped-def]
-    return create_app(settings, engine)
+def app_instance(settings: Settings):  # type: ignore[no-untyped-def]
+    """The application as ``carbon serve`` builds it: its own pools, one for writes and one
+    of autocommit connections for reads."""
+    app = create_app(settings)
+    yield app
+    app.state.engine.dispose()
+    app.state.read_engine.dispose()
 
 
 @pytest.fixture

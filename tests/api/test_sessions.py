@@ -193,3 +193,28 @@ def test_settings_and_the_request_reach_a_handler_in_its_hop(engine: Engine) -> 
     app.include_router(router)
     with TestClient(app) as c:
         assert c.get("/settings/x").json() == {"name": "x", "threads": 3, "path": "/settings/x"}
+
+
+def test_the_served_app_reads_on_a_pool_of_autocommit_connections(tmp_path: Path) -> None:
+    """Built without an engine (as ``carbon serve`` builds it), the app reads on a pool of its
+    own whose connections stay in autocommit, and writes on another."""
+    from api.main import create_app
+
+    url = f"sqlite:///{tmp_path / 'served.db'}"
+    setup = make_engine(url)
+    with setup.begin() as conn:
+        conn.execute(text("CREATE TABLE notes (body TEXT NOT NULL)"))
+    setup.dispose()
+    app = create_app(Settings(database_url=url))
+    read, write = app.state.read_engine, app.state.engine
+    try:
+        assert read.pool is not write.pool
+        with read.connect() as conn:  # no commit: each statement is its own transaction
+            conn.execute(text("INSERT INTO notes (body) VALUES ('read pool')"))
+        with write.connect() as conn:  # not committed: rolled back when given back
+            conn.execute(text("INSERT INTO notes (body) VALUES ('write pool')"))
+        with write.connect() as conn:
+            assert conn.execute(text("SELECT body FROM notes")).scalars().all() == ["read pool"]
+    finally:
+        read.dispose()
+        write.dispose()
