@@ -101,6 +101,27 @@ class ReadSession(Session):
         super().flush(objects)
 
 
+def fetch(conn: Connection, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` (``?`` placeholders) on ``conn``'s own driver connection, inside its
+    transaction, as the driver returns them.
+
+    For the statements run on every request: the driver's cursor skips SQLAlchemy's
+    statement and result machinery, about 0.1 ms a statement.
+    """
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    if conn.dialect.name == "postgresql":
+        with raw.cursor() as cur:
+            cur.execute(sql.replace("?", "%s"), params)
+            return list(cur.fetchall())
+    cursor = raw.cursor()
+    try:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
 @contextmanager
 def reading(session: Session) -> Iterator[Connection]:
     """A connection for reads in ``session``.

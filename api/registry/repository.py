@@ -11,7 +11,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from api.auth.principal import Principal, Role
-from api.db import reading
+from api.db import fetch, reading
 from api.models import Enterprise, Park
 
 # Statements of the lookups on every request: built once, values bound.
@@ -93,13 +93,13 @@ ENTERPRISE_OUT = (
 """The columns of :class:`~api.registry.schemas.EnterpriseOut`, in its order."""
 
 _ONE_ENTERPRISE = core_select(*ENTERPRISE_OUT).where(_E.c.uscc == bindparam("uscc"))
-_SCOPE = core_select(_E.c.id, _E.c.uscc, _E.c.park_code).where(_E.c.uscc == bindparam("uscc"))
 
 
 def enterprise_scope(conn: Connection, uscc: str) -> tuple[int, str, str | None] | None:
-    """The id, USCC and park of enterprise ``uscc``: what scoping a request to it needs."""
-    row = conn.execute(_SCOPE, {"uscc": uscc}).first()
-    return None if row is None else (row[0], row[1], row[2])
+    """The id, USCC and park of enterprise ``uscc``: what scoping a request to it needs (on
+    the driver's cursor: it runs on most requests)."""
+    rows = fetch(conn, "SELECT id, uscc, park_code FROM enterprises WHERE uscc = ?", (uscc,))
+    return (int(rows[0][0]), str(rows[0][1]), rows[0][2]) if rows else None
 
 
 def _dicts(session: Session, stmt: Select[Any], params: dict[str, Any]) -> list[dict[str, Any]]:

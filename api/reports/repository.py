@@ -39,6 +39,7 @@ import pandas as pd
 from sqlalchemy import BindParameter, Connection, CursorResult, Select, func, insert, select
 from sqlmodel import Session
 
+from api.db import fetch
 from api.models import Enterprise, ReportLine, ReportMonth, ReportMonthItem, ReportRevision
 from api.models.base import utcnow
 from carbon.catalog import WASTE_COLUMNS, Section
@@ -597,15 +598,6 @@ _READ_ALL = f"{_READ_MONTH} ORDER BY r.revision, l.section, l.position"
 _READ_ONE = f"{_READ_MONTH} AND r.revision = ? ORDER BY l.section, l.position"
 
 
-def _fetch(conn: Connection, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    """Rows of ``sql`` (``?`` placeholders) on the session's own driver connection."""
-    if _is_postgres(conn):
-        with _pg_cursor(conn) as cur:
-            cur.execute(sql.replace("?", "%s"), params)
-            return list(cur.fetchall())
-    return _sqlite_run(conn, sql, params)
-
-
 def _utc(value: datetime | str) -> datetime:
     """A stored ``submitted_at`` as an aware UTC datetime (SQLite hands back text, no zone)."""
     if isinstance(value, str):
@@ -642,7 +634,7 @@ def read_latest(
     """
     first = "" if period_from is None else period_from
     last = "~" if period_to is None else period_to  # after every digit
-    rows = _fetch(conn, _READ_LATEST, (enterprise_id, first, last))
+    rows = fetch(conn, _READ_LATEST, (enterprise_id, first, last))
     return _grouped(rows)
 
 
@@ -652,9 +644,9 @@ def read_month(
     """Every revision of a month, oldest first (or the one numbered ``revision``), as
     :func:`read_latest` gives them."""
     if revision is None:
-        rows = _fetch(conn, _READ_ALL, (enterprise_id, period))
+        rows = fetch(conn, _READ_ALL, (enterprise_id, period))
     else:
-        rows = _fetch(conn, _READ_ONE, (enterprise_id, period, revision))
+        rows = fetch(conn, _READ_ONE, (enterprise_id, period, revision))
     return _grouped(rows)
 
 
