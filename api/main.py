@@ -67,6 +67,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         version="1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        telemetry=None
+        if settings.opentelemetry
+        else {"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.engine = engine
