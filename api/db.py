@@ -110,16 +110,21 @@ def fetch(conn: Connection, sql: str, params: Sequence[Any]) -> list[tuple[Any, 
     """
     raw = conn.connection.driver_connection
     assert raw is not None
-    if conn.dialect.name == "postgresql":
-        with raw.cursor() as cur:
-            cur.execute(sql.replace("?", "%s"), params)
-            return list(cur.fetchall())
-    cursor = raw.cursor()
+    dbapi = conn.dialect.loaded_dbapi
     try:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
+        if conn.dialect.name == "postgresql":
+            with raw.cursor() as cur:
+                cur.execute(sql.replace("?", "%s"), params)
+                return list(cur.fetchall())
+        cursor = raw.cursor()
+        try:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+    except dbapi.Error as err:
+        # As SQLAlchemy would raise it (a value the database refuses is a DataError: 4xx).
+        raise exc.DBAPIError.instance(sql, params, err, dbapi.Error) from err
 
 
 @contextmanager
