@@ -7,11 +7,12 @@ import contextvars
 import functools
 import inspect
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
 from fastapi.routing import APIRoute
 from fastapi.security.base import SecurityBase
@@ -133,18 +134,38 @@ def in_thread(handler: Callable[..., Any]) -> Callable[..., Any]:
     return handler
 
 
-def _as_coroutine(handler: Callable[..., Any]) -> Callable[..., Any]:
+@dataclass(frozen=True)
+class _Given:
+    """The parameters of a plain handler that :class:`HandlerRoute` gives it itself."""
+
+    session: str | None = None
+    settings: str | None = None
+    principal: str | None = None
+    admin: bool = False
+
+    @classmethod
+    def of(cls, hints: dict[str, Any]) -> _Given:
+        by = {_dependency(hint): name for name, hint in hints.items()}
+        principal = by.get(get_admin, by.get(get_principal))
+        return cls(by.get(get_session), by.get(get_settings_dep), principal, get_admin in by)
+
+    def names(self) -> tuple[str | None, ...]:
+        return (self.session, self.settings, self.principal)
+
+
+_PRINCIPAL = "carbon.principal"
+"""Where :class:`HandlerRoute` leaves the request's principal in its ASGI scope."""
+
+
+def _as_coroutine(handler: Callable[..., Any], given: _Given) -> Callable[..., Any]:
     """``handler`` as a coroutine that runs it, on the event loop or (:func:`in_thread`) in
-    one hop to a handler thread, with the request's session and settings given there rather
-    than resolved by FastAPI."""
+    one hop to a handler thread, with what ``given`` names given there rather than resolved
+    by FastAPI."""
     hints = typing.get_type_hints(handler, include_extras=True)
-    given = {name: _dependency(hint) for name, hint in hints.items()}
-    session_name = next((n for n, d in given.items() if d is get_session), None)
-    settings_name = next((n for n, d in given.items() if d is get_settings_dep), None)
     params = [
         p.replace(annotation=hints.get(p.name, p.annotation))
         for p in inspect.signature(handler).parameters.values()
-        if p.name not in (session_name, settings_name)
+        if p.name not in given.names()
     ]
     request_name = next((p.name for p in params if p.annotation is Request), None)
     if request_name is None:
@@ -156,8 +177,10 @@ def _as_coroutine(handler: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(handler)
     async def run(**arguments: Any) -> Any:
         request = arguments[request_name] if request_name else arguments.pop("request__")
+        if given.principal is not None:
+            arguments[given.principal] = request.scope[_PRINCIPAL]
         if not threaded:
-            return _run_and_end(handler, arguments, request, session_name, settings_name)
+            return _run_and_end(handler, arguments, request, given.session, given.settings)
         # In a copy of the request's context, as run_in_threadpool would.
         call = functools.partial(
             contextvars.copy_context().run,
@@ -165,8 +188,8 @@ def _as_coroutine(handler: Callable[..., Any]) -> Callable[..., Any]:
             handler,
             arguments,
             request,
-            session_name,
-            settings_name,
+            given.session,
+            given.settings,
         )
         return await asyncio.get_running_loop().run_in_executor(_HANDLERS.executor, call)
 
@@ -195,27 +218,51 @@ class HandlerRoute(APIRoute):
     and makes the one hop to a handler thread (``CARBON_HANDLER_THREADS``), so that its
     worker goes on answering meanwhile.
 
-    **What FastAPI resolves.** The handler's parameters and the principal. The session
-    (``SessionDep``) and the settings (``SettingsDep``) are made from the request in the
-    call, not resolved as dependencies: they cannot fail, and each dependency FastAPI
-    resolves costs it about as much as a light handler's own work. The answer is validated
-    on the event loop, like a coroutine's. Handlers must not leave ORM attributes to be
-    loaded after they return. A coroutine handler gets no session (nothing would end it):
-    it is refused when the route is built.
+    **What FastAPI resolves.** The handler's parameters only. The principal
+    (``CurrentPrincipal``, ``AdminPrincipal``) is checked by the route before FastAPI reads
+    the request, so that a caller without a valid token learns nothing about it (401, 403,
+    429); OpenAPI shows the same ``HTTPBearer`` requirement. The session (``SessionDep``)
+    and the settings (``SettingsDep``) are made from the request in the handler's call.
+    Each dependency FastAPI resolves costs it about as much as a light handler's own work.
+    The answer is validated on the event loop, like a coroutine's. Handlers must not leave
+    ORM attributes to be loaded after they return. A coroutine handler keeps FastAPI's
+    dependencies, and gets no session (nothing would end it): it is refused when the route
+    is built.
 
     Use it with ``APIRouter(route_class=HandlerRoute)``.
     """
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        self.given = _Given()
         if not (
             inspect.iscoroutinefunction(endpoint)
             or inspect.isgeneratorfunction(endpoint)
             or inspect.isasyncgenfunction(endpoint)
         ):
-            endpoint = _as_coroutine(endpoint)
+            self.given = _Given.of(typing.get_type_hints(endpoint, include_extras=True))
+            endpoint = _as_coroutine(endpoint, self.given)
+            if self.given.principal is not None:
+                extra = dict(kwargs.get("openapi_extra") or {})
+                extra["security"] = [{get_principal.scheme_name: []}]
+                kwargs["openapi_extra"] = extra
         elif _takes_session(endpoint):
             raise TypeError(f"{endpoint.__qualname__}: only a plain (def) handler takes a session")
         super().__init__(path, endpoint, **kwargs)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+        if self.given.principal is None:
+            return handle
+        admin = self.given.admin
+
+        async def authenticated(request: Request) -> Response:
+            principal = await get_principal(request)
+            if admin:
+                principal = await get_admin(principal)
+            request.scope[_PRINCIPAL] = principal
+            return await handle(request)
+
+        return authenticated
 
 
 def _takes_session(endpoint: Callable[..., Any]) -> bool:

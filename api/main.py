@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from api.auth.ratelimit import FailureLimiter
 from api.auth.tokens import PrincipalCache
 from api.db import make_engine
-from api.deps import use_handler_threads
+from api.deps import get_principal, use_handler_threads
 from api.errors import install_error_handlers
 from api.limits_middleware import BodySizeLimit
 from api.openapi import Problem
@@ -141,6 +141,11 @@ def _documenting_every_error(openapi: Callable[[], dict[str, Any]]) -> Callable[
             "Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}")
         )
         problem_ref = {"$ref": "#/components/schemas/Problem"}
+        # The bearer scheme that HandlerRoute checks itself (api.deps.BearerPrincipal).
+        schema["components"].setdefault("securitySchemes", {}).setdefault(
+            get_principal.scheme_name,
+            get_principal.model.model_dump(mode="json", by_alias=True, exclude_none=True),
+        )
         for path_item in schema.get("paths", {}).values():
             for operation in path_item.values():
                 responses: dict[str, Any] = operation.setdefault("responses", {})
