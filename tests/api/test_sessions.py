@@ -7,9 +7,10 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Annotated
 
 import pytest
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy import Engine, text
@@ -71,6 +72,10 @@ def client(engine: Engine) -> Iterator[TestClient]:
     @router.get("/private")
     def private(session: SessionDep, _: CurrentPrincipal) -> None:
         session.execute(text("SELECT 1"))
+
+    @router.get("/private/{n}")
+    def private_n(n: int, _: CurrentPrincipal, limit: Annotated[int, Query(ge=1)] = 1) -> None:
+        return None
 
     app = FastAPI()
     app.state.engine = engine
@@ -218,3 +223,10 @@ def test_the_served_app_reads_on_a_pool_of_autocommit_connections(tmp_path: Path
     finally:
         read.dispose()
         write.dispose()
+
+
+def test_the_token_is_checked_before_the_parameters(client: TestClient) -> None:
+    """A caller without a valid token learns nothing about the request it sent: 401, not 422."""
+    assert client.get("/private/not-a-number?limit=-5").status_code == 401
+    bad = {"Authorization": "Bearer ck_000000000000_nope"}
+    assert client.get("/private/not-a-number?limit=-5", headers=bad).status_code == 401
