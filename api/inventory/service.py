@@ -32,6 +32,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from api.auth.principal import Principal, Role
+from api.db import reading
 from api.errors import Forbidden
 from api.inventory import repository
 from api.inventory.schemas import (
@@ -49,7 +50,7 @@ from api.inventory.schemas import (
     Scope2Method,
     SourceRow,
 )
-from api.registry.service import read_park
+from api.registry.service import scoped_park
 from carbon.catalog import CARRIERS, PROCESS_PRODUCTS
 from carbon.emissions import (
     ITEM_INDEX,
@@ -165,9 +166,10 @@ def resolve_subject(
     if query.level is Level.PARK:
         if principal.role is Role.ENTERPRISE:
             raise Forbidden("an enterprise reads its own inventory only, not its park's")
-        park = read_park(session, principal, (query.id or "").strip().upper())
-        subject = Subject(Level.PARK, park.code, park.name, park_code=park.code)
-        return subject, repository.enterprises_at(session, park_code=park.code)
+        with reading(session) as conn:
+            code, name = scoped_park(conn, principal, (query.id or "").strip().upper())
+        subject = Subject(Level.PARK, code, name, park_code=code)
+        return subject, repository.enterprises_at(session, park_code=code)
     if principal.role is not Role.ADMIN:
         raise Forbidden("the district inventory breaks the district down by enterprise: admin only")
     return Subject(Level.DISTRICT, None, DISTRICT_NAME), repository.enterprises_at(session)

@@ -95,6 +95,12 @@ ENTERPRISE_OUT = (
 _ONE_ENTERPRISE = core_select(*ENTERPRISE_OUT).where(_E.c.uscc == bindparam("uscc"))
 
 
+def park_scope(conn: Connection, code: str) -> tuple[str, str] | None:
+    """The code and name of park ``code`` (on the driver's cursor, as :func:`enterprise_scope`)."""
+    rows = fetch(conn, "SELECT code, name FROM parks WHERE code = ?", (code,))
+    return (str(rows[0][0]), str(rows[0][1])) if rows else None
+
+
 def enterprise_scope(conn: Connection, uscc: str) -> tuple[int, str, str | None] | None:
     """The id, USCC and park of enterprise ``uscc``: what scoping a request to it needs (on
     the driver's cursor: it runs on most requests)."""

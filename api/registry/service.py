@@ -68,6 +68,19 @@ def scoped_enterprise(conn: Connection, principal: Principal, uscc: str) -> tupl
     return found[0], found[1]
 
 
+def scoped_park(conn: Connection, principal: Principal, code: str) -> tuple[str, str]:
+    """The code and name of park ``code`` if the caller sees it; 404 otherwise, as
+    :func:`read_park` (Core statements on ``conn``, no ORM object)."""
+    found = repository.park_scope(conn, code)
+    sees = found is not None and principal.sees_park(found[0])
+    if found is not None and principal.role is Role.ENTERPRISE and principal.uscc is not None:
+        own = repository.enterprise_scope(conn, principal.uscc)
+        sees = own is not None and own[2] == found[0]
+    if found is None or not sees:
+        raise NotFound(f"no park {code} in your scope")
+    return found
+
+
 def enterprise_answer(session: Session, principal: Principal, uscc: str) -> dict[str, Any]:
     """:func:`read_enterprise` as the fields of ``EnterpriseOut``, read without the ORM."""
     row = repository.enterprise_answer(session, uscc.strip().upper())

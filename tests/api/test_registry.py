@@ -7,7 +7,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from api.auth.tokens import verify_token
 from api.models import Enterprise, Park
+from api.registry.service import read_park, scoped_park
+from carbon.errors import NotFound
 from tests.helpers import make_uscc
 from tests.world import World
 
@@ -275,3 +278,23 @@ def test_listings_are_scoped_to_the_caller(
 def test_foreign_park_filter_returns_nothing(client: TestClient, world: World) -> None:
     r = client.get("/api/v1/enterprises?park_code=QIAOHE", headers=world.headers("pm_beidu"))
     assert r.status_code == 200 and r.json() == []
+
+
+def test_the_core_park_scope_agrees_with_read_park_for_every_caller(world: World) -> None:
+    """``scoped_park`` (the inventory's lookup, without the ORM) finds and refuses exactly
+    what ``read_park`` does, for every role and tenant and every park, known or not."""
+    with Session(world.engine) as s:
+        for who, token in world.tokens.items():
+            principal = verify_token(s, token)
+            assert principal is not None
+            for code in [*world.parks, "NOWHERE"]:
+                try:
+                    park = read_park(s, principal, code)
+                    expected: tuple[str, str] | None = (park.code, park.name)
+                except NotFound:
+                    expected = None
+                try:
+                    found: tuple[str, str] | None = scoped_park(s.connection(), principal, code)
+                except NotFound:
+                    found = None
+                assert found == expected, (who, code)
