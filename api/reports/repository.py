@@ -160,7 +160,7 @@ def _bump_heads(
     else:
         # One statement for every month: the triples travel as one JSON text ("WHERE true"
         # tells SQLite's parser that ON CONFLICT belongs to the INSERT, not to a join).
-        rows = _sqlite_run(
+        rows = fetch(
             conn,
             "INSERT INTO report_months (enterprise_id, period, latest_revision)"
             " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'),"
@@ -170,21 +170,9 @@ def _bump_heads(
             " RETURNING enterprise_id, period, latest_revision",
             (json.dumps(list(zip(e, p, k, strict=True))),),
         )
-        ((top,),) = _sqlite_run(conn, "SELECT coalesce(max(id), 0) FROM report_revisions", ())
+        ((top,),) = fetch(conn, "SELECT coalesce(max(id), 0) FROM report_revisions", ())
         ids = list(range(int(top) + 1, int(top) + 1 + n))
     return {(int(a), str(b)): int(c) for a, b, c in rows}, ids
-
-
-def _sqlite_run(conn: Connection, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    """Run ``sql`` on the session's own sqlite3 connection (inside its transaction)."""
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    cursor = raw.cursor()
-    try:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
 
 
 def _copy(
@@ -239,7 +227,7 @@ def _point_heads(
                 (e, p, rid),
             )
         return
-    _sqlite_run(
+    fetch(
         conn,
         "UPDATE report_months AS m SET latest_revision_id = json_extract(u.value, '$[2]')"
         " FROM json_each(?) AS u"
@@ -310,7 +298,7 @@ def _replace_month_items(
     # SQLite: the months and head ids travel as one JSON text each (no array parameters).
     # The months' periods and enterprises, each listed, let SQLite seek the primary key on
     # both (the pairs alone, on the period only); the pairs then pick the months exactly.
-    _sqlite_run(
+    fetch(
         conn,
         "DELETE FROM report_month_items"
         " WHERE period IN (SELECT json_extract(value, '$[0]') FROM json_each(?1))"
@@ -321,7 +309,7 @@ def _replace_month_items(
     )
     # Grouped in ix_report_lines_aggregate's order, so that SQLite sums without sorting; a
     # revision's period and enterprise are the same on all its lines.
-    _sqlite_run(
+    fetch(
         conn,
         f"INSERT INTO report_month_items ({', '.join(MONTH_ITEM_COLUMNS)})"
         f" SELECT r.enterprise_id, r.period, r.id, {_ITEM_SUMS}"
