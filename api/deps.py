@@ -46,8 +46,8 @@ def open_session(request: Request) -> Session:
     (PostgreSQL runs READ COMMITTED, where each statement of a transaction sees its own
     snapshot anyway.) Other methods write in one transaction, committed when the handler
     returns and rolled back if it raises, before the answer goes out, in the handler's own
-    call. A session connects on its first statement: one whose handler never
-    runs (a parameter or the token was refused) holds nothing to release.
+    call. A session connects on its first statement: one whose handler never runs (a
+    parameter or the token was refused) holds nothing to release.
     """
     state = request.app.state
     if request.method in READ_METHODS:
@@ -282,8 +282,9 @@ class BearerPrincipal(SecurityBase):
     """The HTTP bearer scheme, resolved to the principal behind the request's token; 401 when
     missing or bad.
 
-    One dependency, where ``HTTPBearer`` and a principal depending on it would be two:
-    OpenAPI shows the same ``HTTPBearer`` scheme. A verified token is not looked up again;
+    :class:`HandlerRoute` calls it before FastAPI reads the request; a coroutine handler
+    resolves it as a dependency. Either way OpenAPI shows the ``HTTPBearer`` scheme. A
+    verified token is not looked up again;
     the tokens a worker trusts are re-checked together every ``token_cache_seconds``
     (:class:`~api.auth.tokens.PrincipalCache`).
     """

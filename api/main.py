@@ -113,7 +113,7 @@ def _in_docs_order(openapi: Callable[[], dict[str, Any]]) -> Callable[[], dict[s
 
 # Answers that the service gives on any route, whatever the route declares: the body-size
 # middleware (413), the body parser (400 for a body that is not what its media type says),
-# the bearer-token dependency (401, 429). Documented on every operation they can reach.
+# the bearer-token check (401, 429). Documented on every operation they can reach.
 _TRANSPORT_ERRORS: dict[str, tuple[str, str]] = {
     "400": ("body", "The body cannot be parsed as its content type says (e.g. not UTF-8)"),
     "413": ("body", "Request body too large"),
