@@ -123,8 +123,11 @@ def fetch(conn: Connection, sql: str, params: Sequence[Any]) -> list[tuple[Any, 
         finally:
             cursor.close()
     except dbapi.Error as err:
-        # As SQLAlchemy would raise it (a value the database refuses is a DataError: 4xx).
-        raise exc.DBAPIError.instance(sql, params, err, dbapi.Error) from err
+        # Handled as SQLAlchemy handles its own statements' errors: raised as its exception
+        # (a value the database refuses is a DataError: 4xx), and on a lost connection the
+        # pool's connections invalidated, so that the next checkouts connect afresh.
+        conn._handle_dbapi_exception(err, sql, params, None, None)
+        raise  # not reached: the line above raises
 
 
 @contextmanager
