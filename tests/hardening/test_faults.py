@@ -313,7 +313,9 @@ def _kill_mid_batch(url: str, engine: Engine, world: World, log: Path) -> None:
 def _terminate_all(url: str) -> int:
     with psycopg.connect(_pg_conninfo(url), autocommit=True) as conn:
         rows = conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            # Waiting (up to 5 s) until each backend has ended: the requests that follow
+            # find their pooled connections already cut.
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         ).fetchall()
     return len(rows)
