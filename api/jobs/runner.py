@@ -25,6 +25,7 @@ from api.alerts.repository import WriteSummary
 from api.auth.principal import Principal, Role
 from api.clock import district_today
 from api.db import session_scope
+from api.jobs import repository as jobs_repo
 from api.jobs.base import JobContext
 from api.jobs.notify import notify_parks
 from api.jobs.registry import get_job
@@ -162,12 +163,10 @@ def run_job(
 def abandon_stale_runs(engine: Engine, settings: Settings) -> list[JobRun]:
     """Mark ``failed`` the runs still ``running`` after ``settings.job_run_timeout_minutes``,
     so that their months count as failed and are retried."""
-    from api.jobs.repository import abandon_stale_runs as abandon
-
     now = utcnow()
     cutoff = now - timedelta(minutes=settings.job_run_timeout_minutes)
     with session_scope(engine) as session:
-        stale = abandon(session, before=cutoff, now=now)
+        stale = jobs_repo.abandon_stale_runs(session, before=cutoff, now=now)
     for run in stale:
         log.warning("job %s for %s (run %d) %s", run.job, run.period, run.id, run.error)
     return stale
