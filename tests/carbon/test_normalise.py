@@ -20,7 +20,7 @@ from carbon.errors import (
     UnknownUnitError,
     ValidationFailed,
 )
-from carbon.normalise import CANONICAL_COLUMNS, normalise_lines
+from carbon.normalise import CANONICAL_COLUMNS, normalise_columns, normalise_lines
 
 NAN = math.nan
 WASTE = ("generated", "from_storage", "utilised", "disposed", "stored")
@@ -473,3 +473,50 @@ def test_170000_lines_normalise_in_well_under_a_second() -> None:
     assert len(out) == n
     # Measured about 0.03 s on two cores; one second leaves room for a slow machine.
     assert elapsed < 1.0, f"{n} lines took {elapsed:.2f} s"
+
+
+# --- few lines and many: the same answer ----------------------------------------------------
+
+
+def test_a_report_of_a_few_lines_and_a_batch_of_many_give_the_same_answer() -> None:
+    # A report of a dozen lines is grouped in a dict, a batch with pandas (carbon.normalise
+    # _SMALL): the contract example (with a bad line and missing cells) alone, and repeated
+    # past that size, must give the same columns and the same errors, line for line.
+    bad = [line("energy", "diesel", 1, "kWh"), {"section": "water", "quantity": 1}]
+    rows = [*CONTRACT_EXAMPLE, *bad]
+    few = frame(rows)
+    many = frame(rows * 10)  # 110 lines
+    errors_few = [(type(e), e.loc, e.msg) for e in errors_of(few)]
+    errors_many = [(type(e), e.loc, e.msg) for e in errors_of(many)]
+    assert [loc for _, loc, _ in errors_few] == [(9, "unit"), (10, "item"), (10, "unit")]
+    n = len(rows)
+    assert errors_many == [
+        (kind, (int(row) + k * n, field), msg)
+        for k in range(10)
+        for kind, (row, field), msg in errors_few
+    ]
+    good_few = normalise_lines(frame(CONTRACT_EXAMPLE))
+    good_many = normalise_lines(frame(CONTRACT_EXAMPLE * 10))
+    assert list(good_many["canonical_unit"]) == list(good_few["canonical_unit"]) * 10
+    for name in CANONICAL_COLUMNS[1:]:
+        expected = np.tile(good_few[name].to_numpy(), 10)
+        np.testing.assert_array_equal(good_many[name].to_numpy(), expected)
+
+
+@pytest.mark.parametrize("copies", [1, 30], ids=["a report", "a batch"])
+def test_columns_may_be_plain_lists(copies: int) -> None:
+    # normalise_columns takes any mapping of columns: lists as well as arrays.
+    one: dict[str, list[object]] = {
+        "section": ["energy", "energy", "solid_waste"],
+        "item": ["electricity_grid", "natural_gas", "fly_ash"],
+        "unit": ["万千瓦时", "万立方米", "t"],
+        "quantity": [125.6, 3.2, None],
+        "generated": [None, None, 120],
+        "utilised": [None, None, 100],
+    }
+    columns = {name: values * copies for name, values in one.items()}
+    out = normalise_columns(columns, 3 * copies)
+    # 1 万千瓦时 = 10,000 kWh; 1 万立方米 = 10,000 m³ (shared/API.md canonical units).
+    assert list(out["canonical_unit"]) == ["kWh", "m3", "t"] * copies
+    assert out["canonical_quantity"].tolist() == pytest.approx([1_256_000, 32_000, 120] * copies)
+    assert out["utilised_c"][2::3].tolist() == [100] * copies
