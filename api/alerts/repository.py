@@ -362,10 +362,25 @@ def _alerts_statement(answer: bool, conditions: tuple[str, ...], limited: bool) 
     return stmt.limit(bindparam("limit", type_=Integer)) if limited else stmt
 
 
+@dataclass(frozen=True)
+class AlertFilter:
+    """Which alerts to read: each field given narrows them (see :data:`_CONDITIONS`)."""
+
+    period: str | None = None
+    period_from: str | None = None
+    period_to: str | None = None
+    status: str | None = None
+    kind: str | None = None
+    severity: str | None = None
+    park_code: str | None = None
+    uscc: str | None = None
+    run_id: int | None = None
+
+
 def _alerts_query(
-    answer: bool, principal: Principal, filters: dict[str, Any], limit: int | None, offset: int
+    answer: bool, principal: Principal, where: AlertFilter, limit: int | None, offset: int
 ) -> tuple[Any, dict[str, Any]]:
-    params = {name: value for name, value in filters.items() if value is not None}
+    params = {name: value for name, value in vars(where).items() if value is not None}
     if principal.role is Role.PARK_MANAGER:
         params["scope_park"] = principal.park_code
     elif principal.role is Role.ENTERPRISE:
@@ -380,62 +395,26 @@ def _alerts_query(
 def list_alerts(
     session: Session,
     principal: Principal,
+    where: AlertFilter = AlertFilter(),
     *,
-    period: str | None = None,
-    period_from: str | None = None,
-    period_to: str | None = None,
-    status: str | None = None,
-    kind: str | None = None,
-    severity: str | None = None,
-    park_code: str | None = None,
-    uscc: str | None = None,
-    run_id: int | None = None,
     limit: int | None = None,
     offset: int = 0,
 ) -> list[tuple[Alert, Enterprise]]:
     """Alerts the caller sees, newest month first, then by enterprise and kind."""
-    filters = {
-        "period": period,
-        "period_from": period_from,
-        "period_to": period_to,
-        "status": status,
-        "kind": kind,
-        "severity": severity,
-        "park_code": park_code,
-        "uscc": uscc,
-        "run_id": run_id,
-    }
-    stmt, params = _alerts_query(False, principal, filters, limit, offset)
+    stmt, params = _alerts_query(False, principal, where, limit, offset)
     return [(a, e) for a, e in session.execute(stmt, params).all()]
 
 
 def alert_answers(
     session: Session,
     principal: Principal,
+    where: AlertFilter = AlertFilter(),
     *,
-    period: str | None = None,
-    period_from: str | None = None,
-    period_to: str | None = None,
-    status: str | None = None,
-    kind: str | None = None,
-    severity: str | None = None,
-    park_code: str | None = None,
-    uscc: str | None = None,
     limit: int | None = None,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     """What :func:`list_alerts` finds, as the fields of ``AlertOut`` (rows, no ORM objects)."""
-    filters = {
-        "period": period,
-        "period_from": period_from,
-        "period_to": period_to,
-        "status": status,
-        "kind": kind,
-        "severity": severity,
-        "park_code": park_code,
-        "uscc": uscc,
-    }
-    stmt, params = _alerts_query(True, principal, filters, limit, offset)
+    stmt, params = _alerts_query(True, principal, where, limit, offset)
     with reading(session) as conn:
         result = conn.execute(stmt, params)
         keys = list(result.keys())

@@ -54,9 +54,7 @@ def list_alerts(
     Each alert carries ``consecutive_months`` and ``ongoing_since``, so that the third month
     of one overrun reads as the same problem; ``GET /api/v1/alerts/groups`` folds them.
     """
-    rows = repository.alert_answers(
-        session,
-        principal,
+    where = repository.AlertFilter(
         period=service.check_period(period, "period"),
         period_from=service.check_period(period_from, "period_from"),
         period_to=service.check_period(period_to, "period_to"),
@@ -65,9 +63,8 @@ def list_alerts(
         severity=severity.value if severity else None,
         park_code=park,
         uscc=uscc.strip().upper() if uscc else None,
-        limit=limit,
-        offset=offset,
     )
+    rows = repository.alert_answers(session, principal, where, limit=limit, offset=offset)
     return json_answer(rows)
 
 
@@ -91,15 +88,14 @@ def list_groups(
 ) -> list[AlertGroupOut]:
     """Three months of the same overrun read as one group with ``months: 3``, its overall
     status (open while any month is open), its worst and latest severity."""
-    rows = repository.list_alerts(
-        session,
-        principal,
+    where = repository.AlertFilter(
         period_from=service.check_period(period_from, "period_from"),
         period_to=service.check_period(period_to, "period_to"),
         kind=kind,
         park_code=park,
         uscc=uscc.strip().upper() if uscc else None,
     )
+    rows = repository.list_alerts(session, principal, where)
     groups = service.group_alerts(rows)
     if status is not None:
         groups = [g for g in groups if g.status is status]

@@ -62,7 +62,9 @@ class RunReport:
             return [
                 (a, e)
                 for a, e in alerts_repo.list_alerts(
-                    session, _DISTRICT, period=self.run.period, run_id=self.run.id
+                    session,
+                    _DISTRICT,
+                    alerts_repo.AlertFilter(period=self.run.period, run_id=self.run.id),
                 )
                 if a.resolution != alerts_repo.CLEARED
             ]
