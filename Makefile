@@ -7,13 +7,27 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint typecheck pytest postgres bench audit load fuzz clean
+.PHONY: run test lint typecheck pytest postgres bench audit load fuzz lock clean
 
-$(STAMP): pyproject.toml
+# Installed at the versions of constraints.txt, those the suite last passed with, so that a
+# new release of a dependency (a new ruff rule, a FastAPI internal) changes nothing until
+# `make lock` takes it in.
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
+
+# The newest releases pyproject.toml allows, resolved in a scratch environment, written to
+# constraints.txt; then `make test` (it reinstalls .venv from the new file).
+lock:
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --upgrade pip
+	.venv-lock/bin/python -m pip install --quiet -e '.[dev]'
+	{ sed -n '1,2p' constraints.txt; .venv-lock/bin/python -m pip freeze --exclude-editable; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	rm -rf .venv-lock
 
 run: $(STAMP)
 	$(BIN)/carbon db upgrade
