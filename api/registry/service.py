@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 from sqlmodel import Session
 
 from api.auth.principal import Principal, Role
+from api.db import reading
 from api.errors import Forbidden
 from api.models import Enterprise, Park
 from api.models.base import utcnow
@@ -39,15 +40,19 @@ def create_park(session: Session, principal: Principal, data: ParkIn) -> Park:
 def read_park(session: Session, principal: Principal, code: str) -> Park:
     """The park ``code`` if the caller sees it; 404 otherwise, so nothing leaks."""
     park = repository.get_park(session, code)
-    if park is None or not _sees_park(session, principal, park.code):
-        raise NotFound(f"no park {code} in your scope")
-    return park
+    if park is not None:
+        with reading(session) as conn:
+            if _sees_park(conn, principal, park.code):
+                return park
+    raise NotFound(f"no park {code} in your scope")
 
 
-def _sees_park(session: Session, principal: Principal, code: str) -> bool:
+def _sees_park(conn: Connection, principal: Principal, code: str) -> bool:
+    """Whether the caller sees park ``code``: an enterprise its own park, a park manager
+    its park, the admin every park."""
     if principal.role is Role.ENTERPRISE and principal.uscc is not None:
-        own = repository.get_enterprise(session, principal.uscc)
-        return own is not None and own.park_code == code
+        own = repository.enterprise_scope(conn, principal.uscc)
+        return own is not None and own[2] == code
     return principal.sees_park(code)
 
 
@@ -72,11 +77,7 @@ def scoped_park(conn: Connection, principal: Principal, code: str) -> tuple[str,
     """The code and name of park ``code`` if the caller sees it; 404 otherwise, as
     :func:`read_park` (Core statements on ``conn``, no ORM object)."""
     found = repository.park_scope(conn, code)
-    sees = found is not None and principal.sees_park(found[0])
-    if found is not None and principal.role is Role.ENTERPRISE and principal.uscc is not None:
-        own = repository.enterprise_scope(conn, principal.uscc)
-        sees = own is not None and own[2] == found[0]
-    if found is None or not sees:
+    if found is None or not _sees_park(conn, principal, found[0]):
         raise NotFound(f"no park {code} in your scope")
     return found
 
